@@ -1,0 +1,53 @@
+"""Errors raised by the scheduler package.
+
+SchedulerError
+ ├── CronError            an expression a person wrote is not valid cron
+ ├── TriggerError         a trigger definition is not valid
+ ├── NotFound             no such schedule or run
+ ├── Conflict             a name is already taken, or a row changed underneath us
+ └── JobError             raised by job handlers
+      ├── PermanentJobError   do not retry (bad channel, revoked token, ...)
+      └── TransientJobError   retry with backoff (429, 5xx, timeouts)
+
+Any other exception from a handler counts as transient.
+"""
+
+
+class SchedulerError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class CronError(SchedulerError, ValueError):
+    """A cron expression is malformed; the message says which field and why."""
+
+
+class TriggerError(SchedulerError, ValueError):
+    """A trigger definition (once/interval/cron) is not valid."""
+
+
+class NotFound(SchedulerError, LookupError):
+    """The schedule or run does not exist (or is not visible to the caller)."""
+
+
+class Conflict(SchedulerError):
+    """A unique name is taken, or a concurrent change won."""
+
+
+class JobError(SchedulerError):
+    """Base for errors a job handler raises to steer retries."""
+
+
+class PermanentJobError(JobError):
+    """The run failed for a reason retrying cannot fix."""
+
+
+class TransientJobError(JobError):
+    """The run failed for a reason that may pass; retry after backoff.
+
+    ``retry_after`` (seconds) overrides the computed backoff when the remote
+    side told us how long to wait.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
