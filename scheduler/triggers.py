@@ -1,0 +1,195 @@
+"""When a schedule fires: `cron`, `once` or `interval`, behind one interface.
+
+Every trigger answers `next_after(instant)` with the first fire time strictly
+after `instant` (an aware datetime), or None when it will never fire again.
+Triggers serialize to plain dicts for storage and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from scheduler import cron
+from scheduler.errors import CronError, TriggerError
+
+IntervalUnit = Literal["minutes", "hours", "days", "weeks"]
+UNITS: tuple[IntervalUnit, ...] = ("minutes", "hours", "days", "weeks")
+
+
+class Trigger(Protocol):
+    kind: str
+    timezone: str
+
+    def next_after(self, instant: datetime) -> datetime | None: ...
+
+    def describe(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _check_zone(name: str) -> None:
+    try:
+        cron.zone(name)
+    except CronError as exc:
+        raise TriggerError(str(exc)) from exc
+
+
+def _aware(instant: datetime, name: str) -> datetime:
+    if instant.tzinfo is None:
+        raise TriggerError(f"{name} must carry a timezone offset")
+    return instant
+
+
+@dataclass(frozen=True)
+class CronTrigger:
+    expr: str
+    timezone: str
+    kind: str = "cron"
+
+    def __post_init__(self) -> None:
+        _check_zone(self.timezone)
+        object.__setattr__(self, "expr", cron.validate(self.expr))
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        return cron.next_after(self.expr, self.timezone, instant)
+
+    def describe(self) -> str:
+        return f"{cron.describe(self.expr)} ({self.timezone})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "cron", "cron": self.expr, "timezone": self.timezone}
+
+
+@dataclass(frozen=True)
+class OnceTrigger:
+    at: datetime
+    timezone: str
+    kind: str = "once"
+
+    def __post_init__(self) -> None:
+        _check_zone(self.timezone)
+        _aware(self.at, "a one-off time")
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        return self.at if self.at > instant else None
+
+    def describe(self) -> str:
+        local = self.at.astimezone(ZoneInfo(self.timezone))
+        return f"Once, at {local:%a %d %b %Y %H:%M} ({self.timezone})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "once", "at": self.at.isoformat(), "timezone": self.timezone}
+
+
+@dataclass(frozen=True)
+class IntervalTrigger:
+    """Every N units from an anchor.
+
+    Minutes and hours are elapsed time; days and weeks keep the anchor's wall
+    clock time across DST (a time that falls in a spring-forward gap moves to
+    just after it, an ambiguous one takes the first occurrence).
+    """
+
+    every: int
+    unit: IntervalUnit
+    anchor: datetime
+    timezone: str
+    kind: str = "interval"
+
+    def __post_init__(self) -> None:
+        _check_zone(self.timezone)
+        _aware(self.anchor, "an interval anchor")
+        if self.unit not in UNITS:
+            raise TriggerError(f"interval unit must be one of {', '.join(UNITS)}")
+        if self.every < 1:
+            raise TriggerError("an interval must be at least 1")
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        if self.unit in ("minutes", "hours"):
+            step = timedelta(**{self.unit: self.every})
+            if instant < self.anchor:
+                return self.anchor
+            periods = (instant - self.anchor) // step + 1
+            return self.anchor + periods * step
+        return self._next_wall_clock(instant)
+
+    def _next_wall_clock(self, instant: datetime) -> datetime:
+        days = self.every * (7 if self.unit == "weeks" else 1)
+        tz = ZoneInfo(self.timezone)
+        local_anchor = self.anchor.astimezone(tz).replace(tzinfo=None)
+        elapsed = (instant.astimezone(tz).replace(tzinfo=None) - local_anchor).days
+        k = max(0, elapsed // days - 1)
+        while True:
+            fire = _wall_to_instant(local_anchor + timedelta(days=k * days), tz)
+            if fire > instant:
+                return fire
+            k += 1
+
+    def describe(self) -> str:
+        local = self.anchor.astimezone(ZoneInfo(self.timezone))
+        unit = self.unit[:-1] if self.every == 1 else self.unit
+        count = "" if self.every == 1 else f"{self.every} "
+        if self.unit in ("days", "weeks"):
+            day = f" on {local:%A}" if self.unit == "weeks" else ""
+            return f"Every {count}{unit}{day} at {local:%I:%M %p} ({self.timezone})"
+        return f"Every {count}{unit}, starting {local:%a %d %b %H:%M} ({self.timezone})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "interval",
+            "every": self.every,
+            "unit": self.unit,
+            "anchor": self.anchor.isoformat(),
+            "timezone": self.timezone,
+        }
+
+
+def _wall_to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a naive local wall time denotes.
+
+    An ambiguous time takes its first occurrence; a time inside a
+    spring-forward gap moves to the end of the gap, as Debian cron does.
+    """
+    first = wall.replace(tzinfo=tz, fold=0)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall:
+        return first
+    # Gap: fold=1 reads the wall time with the new offset (an instant before
+    # the change), fold=0 with the old one (after it); the change lies between.
+    lo = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    hi = first.astimezone(UTC)
+    after = hi.astimezone(tz).utcoffset()
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return hi.replace(microsecond=0).astimezone(tz)
+
+
+AnyTrigger = CronTrigger | OnceTrigger | IntervalTrigger
+
+
+def trigger_from_dict(data: dict[str, Any]) -> AnyTrigger:
+    """Rebuild a trigger from `to_dict()` output; raise TriggerError if malformed."""
+    try:
+        kind = data["kind"]
+        if kind == "cron":
+            return CronTrigger(data["cron"], data["timezone"])
+        if kind == "once":
+            return OnceTrigger(datetime.fromisoformat(data["at"]), data["timezone"])
+        if kind == "interval":
+            return IntervalTrigger(
+                int(data["every"]),
+                data["unit"],
+                datetime.fromisoformat(data["anchor"]),
+                data["timezone"],
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, TriggerError | CronError):
+            raise
+        raise TriggerError(f"malformed trigger: {exc}") from exc
+    raise TriggerError(f"unknown trigger kind {data.get('kind')!r}")
