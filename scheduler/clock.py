@@ -1,0 +1,84 @@
+"""Clocks: the only place that reads the time.
+
+`SystemClock` is the real one. `VirtualClock` moves only when a test advances
+it, so engine tests are deterministic and never sleep for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+    async def sleep_until(self, deadline: datetime) -> None:
+        """Return at or after `deadline` (cancel the task to stop early)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, deadline: datetime) -> None:
+        # Re-check after waking: the event loop's timer may fire a little early.
+        while (delay := (deadline - self.now()).total_seconds()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(delay)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class VirtualClock:
+    """A clock that only moves when `advance`/`set` is called."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def sleep_until(self, deadline: datetime) -> None:
+        if deadline <= self._now:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
+        await future
+
+    async def advance(self, seconds: float = 0, **delta: float) -> datetime:
+        """Move time forward, waking every sleeper whose deadline passed."""
+        return await self.set(self._now + timedelta(seconds=seconds, **delta))
+
+    async def set(self, instant: datetime) -> datetime:
+        """Jump to `instant`, waking sleepers in deadline order along the way."""
+        while self._sleepers and self._sleepers[0][0] <= instant:
+            deadline, _, future = heapq.heappop(self._sleepers)
+            self._now = max(self._now, deadline)
+            if not future.done():
+                future.set_result(None)
+            await _yield_to_loop()
+        self._now = max(self._now, instant)
+        await _yield_to_loop()
+        return self._now
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        live = [d for d, _, f in self._sleepers if not f.done()]
+        return min(live, default=None)
+
+
+async def _yield_to_loop(rounds: int = 5) -> None:
+    """Let woken tasks run a few steps before time moves again."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)

@@ -1,0 +1,338 @@
+"""The scheduler loop: materialize due slots, lease runs, execute, record.
+
+One loop per process. It sleeps until the earliest due instant (a schedule, a
+runnable run, a lease expiry) and wakes early on a local change or, on
+Postgres, a NOTIFY from another replica. The safety poll is long; nothing here
+polls on a short fixed period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from scheduler.clock import Clock, SystemClock
+from scheduler.errors import PermanentJobError, TransientJobError
+from scheduler.jobs import JobRegistry, RunContext, default_registry
+from scheduler.planning import backoff_seconds, plan_slots
+from scheduler.records import ClaimedRun
+from scheduler.store import Store
+
+log = logging.getLogger(__name__)
+_DB_ERRORS = (OperationalError, DBAPIError, OSError, ConnectionError)
+MAX_ERROR_CHARS = 2000
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class EngineConfig:
+    owner: str = field(default_factory=default_owner)
+    lease_s: float = 30.0
+    max_concurrency: int = 20
+    safety_poll_s: float = 60.0
+    materialize_batch: int = 500
+    backoff_base_s: float = 10.0
+    backoff_cap_s: float = 3600.0
+    shutdown_grace_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.safety_poll_s < 30:
+            raise ValueError("safety_poll_s must be at least 30 seconds")
+        if self.max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        registry: JobRegistry | None = None,
+        clock: Clock | None = None,
+        config: EngineConfig | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry or default_registry()
+        self.clock = clock or SystemClock()
+        self.config = config or EngineConfig()
+        self.rng = rng or random.Random()
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._lost: set[int] = set()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._stopping = False
+        self._park_deadline: datetime | None = None
+        self._task: asyncio.Task[None] | None = None
+        store.on_change(self.wake)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.config.lease_s)
+
+    @property
+    def inflight(self) -> int:
+        return len(self._inflight)
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """Re-evaluate now: something changed that may move the next due instant."""
+        self._idle.clear()
+        self._wake.set()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        """Run the loop in a background task (see `stop`)."""
+        self._task = asyncio.create_task(self.run(), name="tock-engine")
+
+    async def stop(self) -> None:
+        """Stop claiming, let in-flight runs finish within the grace, release the rest."""
+        self._stopping = True
+        self.wake()
+        if self._task is not None:
+            await self._task
+
+    async def run(self) -> None:
+        """The loop and its heartbeat, supervised: if either dies, both stop loudly."""
+        unlisten = await self.store.listen(self.wake)
+        try:
+            async with asyncio.TaskGroup() as group:
+                heartbeat = group.create_task(self._heartbeat(), name="tock-heartbeat")
+                group.create_task(self._loop(heartbeat), name="tock-loop")
+        finally:
+            if unlisten is not None:
+                await unlisten()
+
+    async def _loop(self, heartbeat: asyncio.Task[None]) -> None:
+        failures = 0
+        try:
+            while not self._stopping:
+                try:
+                    await self._step()
+                    failures = 0
+                except _DB_ERRORS as exc:
+                    failures += 1
+                    delay = min(30.0, 0.5 * 2**failures)
+                    log.warning(
+                        "database error, retrying in %.1fs: %s",
+                        delay,
+                        exc,
+                        extra={"action": "engine.db_error"},
+                    )
+                    await self._park(self.clock.now() + timedelta(seconds=delay))
+        finally:
+            await self._shutdown()
+            heartbeat.cancel()
+
+    async def _step(self) -> None:
+        """One pass: do what is due, then park until the next due instant."""
+        now = self.clock.now()
+        wakeup = await self.store.next_wakeup()
+        due = wakeup is not None and wakeup <= now and self._capacity() > 0
+        if due and await self.tick(now):
+            return
+        safety = now + timedelta(seconds=self.config.safety_poll_s)
+        deadline = safety if wakeup is None or wakeup <= now else min(wakeup, safety)
+        await self._park(deadline)
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Materialize, reclaim and claim once; returns how much work was started."""
+        now = now or self.clock.now()
+        done = 0
+        while n := await self.store.materialize_due(now, plan_slots, self.config.materialize_batch):
+            done += n
+            if n < self.config.materialize_batch:
+                break
+        retry_at = now + timedelta(seconds=self.config.backoff_base_s)
+        done += await self.store.reclaim_expired(now, retry_at)
+        claimed = await self.store.claim_runs(self.config.owner, now, self.lease, self._capacity())
+        for item in claimed:
+            self._spawn(item)
+        return done + len(claimed)
+
+    async def _park(self, deadline: datetime) -> None:
+        self._park_deadline = deadline
+        if not self._inflight:
+            self._idle.set()
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+            self._wake.clear()
+            self._idle.clear()
+            self._park_deadline = None
+
+    async def settle(self) -> None:
+        """Wait until the loop is parked with nothing in flight (for tests)."""
+        while True:
+            await self._idle.wait()
+            deadline = self._park_deadline
+            if not self._wake.is_set() and (deadline is None or deadline > self.clock.now()):
+                return
+            await asyncio.sleep(0)
+
+    def _capacity(self) -> int:
+        return 0 if self._stopping else self.config.max_concurrency - len(self._inflight)
+
+    # -- running one run -----------------------------------------------------
+
+    def _spawn(self, item: ClaimedRun) -> None:
+        run_id = item.run.id
+        task = asyncio.create_task(self._execute(item), name=f"tock-run-{run_id}")
+        self._inflight[run_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            self._inflight.pop(run_id, None)
+            self._lost.discard(run_id)
+            self.wake()
+
+        task.add_done_callback(done)
+
+    async def _execute(self, item: ClaimedRun) -> None:
+        run, schedule = item.run, item.schedule
+        extra = {"run_id": run.id, "schedule": schedule.name, "attempt": run.attempt}
+        ctx = RunContext(run=run, schedule=schedule, now=self.clock.now())
+        status, error, output, retry_at = "succeeded", None, None, None
+        try:
+            handler = self.registry.get(schedule.action_kind)
+            output = await self._with_timeout(handler(ctx), schedule.timeout_s)
+        except TimeoutError:
+            status, error = "failed", f"timed out after {schedule.timeout_s}s"
+            retry_at = self._retry_at(run.attempt, schedule.max_retries, None)
+        except PermanentJobError as exc:
+            status, error = "failed", _describe(exc)
+        except Exception as exc:  # any other handler error is transient by contract
+            status, error = "failed", _describe(exc)
+            hint = exc.retry_after if isinstance(exc, TransientJobError) else None
+            retry_at = self._retry_at(run.attempt, schedule.max_retries, hint)
+        log.info("run %s %s", run.id, status, extra=extra | {"action": f"run.{status}"})
+        await self._record(item, status, error, output, retry_at)
+
+    async def _with_timeout(self, work: Awaitable[str | None], seconds: float) -> str | None:
+        """Await `work`, cancelling it at the clock's deadline (virtual time in tests)."""
+        job = asyncio.ensure_future(work)
+        timer = asyncio.ensure_future(
+            self.clock.sleep_until(self.clock.now() + timedelta(seconds=seconds))
+        )
+        try:
+            await asyncio.wait({job, timer}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            job.cancel()  # shutdown or a lost lease: stop the handler too
+            raise
+        finally:
+            timer.cancel()
+        if not job.done():
+            job.cancel()
+            await asyncio.gather(job, return_exceptions=True)
+            raise TimeoutError
+        return job.result()
+
+    def _retry_at(self, attempt: int, max_retries: int, hint: float | None) -> datetime | None:
+        if attempt > max_retries:
+            return None
+        delay = (
+            hint
+            if hint is not None
+            else backoff_seconds(
+                attempt, self.config.backoff_base_s, self.config.backoff_cap_s, self.rng
+            )
+        )
+        return self.clock.now() + timedelta(seconds=delay)
+
+    async def _record(
+        self,
+        item: ClaimedRun,
+        status: str,
+        error: str | None,
+        output: str | None,
+        retry_at: datetime | None,
+    ) -> None:
+        if item.run.id in self._lost:
+            return  # another worker owns it now; writing would be a second outcome
+        for attempt in range(3):
+            try:
+                ours = await self.store.finish_run(
+                    item.run,
+                    self.config.owner,
+                    self.clock.now(),
+                    status,
+                    error=error,
+                    output=output,
+                    retry_at=retry_at,
+                )
+                if not ours:
+                    log.warning(
+                        "lease lost before finishing run %s",
+                        item.run.id,
+                        extra={"action": "run.lease_lost", "run_id": item.run.id},
+                    )
+                return
+            except _DB_ERRORS as exc:
+                log.warning("could not record run %s (try %d): %s", item.run.id, attempt + 1, exc)
+                await asyncio.sleep(0.5 * (attempt + 1))
+        # Unrecorded: the lease expires and another pass reclaims and retries the run.
+
+    # -- heartbeat and shutdown ----------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        """Renew our leases at half their length; cancel runs whose lease we lost."""
+        while True:
+            await self.clock.sleep_until(self.clock.now() + self.lease / 2)
+            ids = list(self._inflight)
+            if not ids:
+                continue
+            try:
+                kept = await self.store.renew_leases(
+                    self.config.owner, ids, self.clock.now(), self.lease
+                )
+            except _DB_ERRORS as exc:
+                log.warning("lease renewal failed: %s", exc, extra={"action": "engine.heartbeat"})
+                continue
+            for run_id in set(ids) - kept:
+                if (task := self._inflight.get(run_id)) is not None:
+                    self._lost.add(run_id)
+                    task.cancel()
+
+    async def _shutdown(self) -> None:
+        if not self._inflight:
+            return
+        tasks = list(self._inflight.values())
+        deadline = self.clock.now() + timedelta(seconds=self.config.shutdown_grace_s)
+        timer = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        waiting = asyncio.ensure_future(asyncio.wait(tasks))
+        await asyncio.wait({timer, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        timer.cancel()
+        waiting.cancel()
+        left = [run_id for run_id, task in self._inflight.items() if not task.done()]
+        for run_id in left:
+            self._lost.add(run_id)
+            self._inflight[run_id].cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        released = await self.store.release_runs(self.config.owner, left, self.clock.now())
+        if released:
+            log.info("released %d unfinished runs", released, extra={"action": "engine.release"})
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if not isinstance(exc, PermanentJobError | TransientJobError):
+        text = f"{type(exc).__name__}: {text}"
+    return text[:MAX_ERROR_CHARS]

@@ -1,0 +1,137 @@
+"""Tables. Every instant is stored in UTC; SQLite gets naive UTC text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every dialect."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("trigger", sa.JSON, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("action_kind", sa.String(32), nullable=False),
+    sa.Column("action", sa.JSON, nullable=False),
+    sa.Column("channel_id", sa.String(64)),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("next_run_at", UTCDateTime),
+    sa.Column("misfire_grace_s", sa.Integer, nullable=False, default=300),
+    sa.Column("catch_up", sa.Boolean, nullable=False, default=True),
+    sa.Column("overlap", sa.String(8), nullable=False, default="skip"),
+    sa.Column("max_retries", sa.Integer, nullable=False, default=3),
+    sa.Column("timeout_s", sa.Integer, nullable=False, default=300),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("team_id", "name"),
+    sa.Index("ix_schedules_due", "enabled", "next_run_at"),
+)
+
+schedule_runs = sa.Table(
+    "schedule_runs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "schedule_id",
+        BigId,
+        sa.ForeignKey("schedules.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The slot key: set for runs made by the schedule itself, NULL for manual,
+    # retry and catch-up rows. UNIQUE makes materialization exactly-once.
+    sa.Column("slot", UTCDateTime),
+    sa.Column("scheduled_for", UTCDateTime, nullable=False),
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False, default=1),
+    sa.Column("retry_of", BigId),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("lease_owner", sa.String(100)),
+    sa.Column("lease_expires_at", UTCDateTime),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("output", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("schedule_id", "slot"),
+    sa.Index("ix_schedule_runs_queue", "status", "due_at"),
+    sa.Index("ix_schedule_runs_lease", "status", "lease_expires_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("schedule_id", BigId),
+    sa.Column("schedule_name", sa.String(100)),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_audit_log_team_at", "team_id", "at"),
+)
+
+# Agent thread memory: one row per conversation key (e.g. team:channel:thread).
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("messages", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Keys of inbound deliveries already handled (e.g. a chat platform's event id),
+# so that a redelivery is answered once.
+seen_keys = sa.Table(
+    "seen_keys",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("seen_at", UTCDateTime, nullable=False, index=True),
+)

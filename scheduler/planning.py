@@ -1,0 +1,44 @@
+"""Pure decisions about slots and retries; the store and engine apply them."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from scheduler.records import NewRun, Schedule, SlotPlan
+
+MAX_SLOTS_PER_PASS = 10_000  # a schedule far behind jumps ahead after this many
+MAX_MISSED_ROWS = 100  # keep the newest missed slots visible, not a flood
+
+
+def plan_slots(schedule: Schedule, now: datetime) -> SlotPlan:
+    """Turn every slot of `schedule` due by `now` into run rows.
+
+    Slots within the misfire grace become pending runs. Older ones become
+    `missed` rows, plus at most one coalesced catch-up run when no in-grace
+    slot already covers them.
+    """
+    grace = timedelta(seconds=schedule.misfire_grace_s)
+    slot = schedule.next_run_at
+    due: list[datetime] = []
+    missed: list[datetime] = []
+    for _ in range(MAX_SLOTS_PER_PASS):
+        if slot is None or slot > now:
+            break
+        (due if now - slot <= grace else missed).append(slot)
+        slot = schedule.trigger.next_after(slot)
+    else:
+        slot = schedule.trigger.next_after(now)
+    runs = [NewRun(s, "schedule", "missed", s) for s in missed[-MAX_MISSED_ROWS:]]
+    runs += [NewRun(s, "schedule", "pending", s) for s in due]
+    if missed and not due and schedule.catch_up:
+        runs.append(NewRun(missed[-1], "catch-up", "pending", None))
+    return SlotPlan(runs=runs, next_run_at=slot)
+
+
+def backoff_seconds(
+    attempt: int, base: float = 10.0, cap: float = 3600.0, rng: random.Random | None = None
+) -> float:
+    """Exponential backoff with full jitter above half the step."""
+    step = min(cap, base * 2 ** (attempt - 1))
+    return step / 2 + (rng or random).random() * step / 2

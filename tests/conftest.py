@@ -1,0 +1,108 @@
+"""Shared fixtures: a fresh store per test on SQLite and on Postgres.
+
+Postgres tests use TOCK_TEST_POSTGRES_URL (e.g.
+postgresql+asyncpg://postgres@127.0.0.1:5432/test). Each test gets its own
+database cloned from a migrated template. Without the variable they skip
+with a reason, unless TOCK_REQUIRE_POSTGRES=1 (as in CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from scheduler import migrate
+from scheduler.clock import VirtualClock
+from scheduler.store import Store
+
+PG_URL = os.environ.get("TOCK_TEST_POSTGRES_URL", "")
+REQUIRE_PG = os.environ.get("TOCK_REQUIRE_POSTGRES") == "1"
+TEMPLATE = "tock_template"
+_template_ready = False
+
+
+def pg_admin_url() -> str:
+    return PG_URL
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text(sql))
+    finally:
+        await engine.dispose()
+
+
+def _with_db(url: str, name: str) -> str:
+    return str(sa.make_url(url).set(database=name))
+
+
+async def _ensure_template() -> None:
+    global _template_ready
+    if _template_ready:
+        return
+    await _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    await _admin(f"CREATE DATABASE {TEMPLATE}")
+    engine = create_async_engine(_with_db(PG_URL, TEMPLATE))
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    _template_ready = True
+
+
+async def fresh_postgres_url() -> str:
+    """A new database cloned from the migrated template; caller drops it."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("TOCK_REQUIRE_POSTGRES=1 but TOCK_TEST_POSTGRES_URL is not set")
+        pytest.skip("Postgres not configured: set TOCK_TEST_POSTGRES_URL to run these tests")
+    try:
+        await _ensure_template()
+    except (OSError, sa.exc.SQLAlchemyError) as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"Postgres required but unreachable: {exc}")
+        pytest.skip(f"Postgres unreachable: {exc}")
+    name = f"tock_t_{uuid.uuid4().hex[:12]}"
+    await _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    return _with_db(PG_URL, name)
+
+
+async def drop_postgres(url: str) -> None:
+    await _admin(f"DROP DATABASE IF EXISTS {sa.make_url(url).database} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL to an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'tock.db'}"
+        return
+    url = await fresh_postgres_url()
+    try:
+        yield url
+    finally:
+        await drop_postgres(url)
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    store = await Store.open(db_url)
+    try:
+        yield store
+    finally:
+        pool = store.engine.pool
+        await store.close()
+        assert pool.checkedout() == 0, "a test leaked a database connection"
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
