@@ -10,6 +10,7 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -44,6 +45,9 @@ class VirtualClock:
         self._now = start or datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
+        # Awaited after each sleeper wakes, before time moves on, so work due at
+        # one instant finishes before the next (tests set it to engine.settle).
+        self.on_wake: Callable[[], Awaitable[None]] | None = None
 
     def now(self) -> datetime:
         return self._now
@@ -63,14 +67,26 @@ class VirtualClock:
     async def set(self, instant: datetime) -> datetime:
         """Jump to `instant`, waking sleepers in deadline order along the way."""
         while self._sleepers and self._sleepers[0][0] <= instant:
-            deadline, _, future = heapq.heappop(self._sleepers)
-            self._now = max(self._now, deadline)
-            if not future.done():
-                future.set_result(None)
-            await _yield_to_loop()
+            self._now = max(self._now, self._sleepers[0][0])
+            if self._wake_due():
+                await _yield_to_loop()
+                if self.on_wake is not None:
+                    await self.on_wake()
         self._now = max(self._now, instant)
         await _yield_to_loop()
+        if self.on_wake is not None:
+            await self.on_wake()
         return self._now
+
+    def _wake_due(self) -> bool:
+        """Wake every sleeper due by now; True if any was still waiting."""
+        woke = False
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():  # cancelled sleepers are just dropped
+                future.set_result(None)
+                woke = True
+        return woke
 
     @property
     def next_deadline(self) -> datetime | None:

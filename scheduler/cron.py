@@ -58,9 +58,8 @@ def normalize(expr: str) -> str:
         raise CronError("6-field cron (with seconds) is not supported: at most once a minute")
     if len(fields) != 5:
         raise CronError(f"cron needs 5 fields (minute hour day month weekday), got {len(fields)}")
-    for value, spec in zip(fields, _FIELDS, strict=True):
-        _check_field(value, *spec)
-    return " ".join(fields).upper()
+    checked = [_check_field(v, *spec) for v, spec in zip(fields, _FIELDS, strict=True)]
+    return " ".join(checked).upper()
 
 
 def validate(expr: str) -> str:
@@ -68,38 +67,51 @@ def validate(expr: str) -> str:
     normalized = normalize(expr)
     try:
         next(CronSim(normalized, datetime(2000, 1, 1)))
-    except CronSimError as exc:  # e.g. "0 0 30 2 *" can never fire
-        raise CronError(f"{expr!r} never fires: no month has that day") from exc
+    except CronSimError as exc:
+        if "day-of-month" in str(exc):  # e.g. "0 0 30 2 *": February has no 30th
+            raise CronError(f"{expr!r} never fires: no month has that day") from exc
+        raise CronError(f"{expr!r} is not valid cron ({exc})") from exc
     except StopIteration as exc:
         raise CronError(f"{expr!r} never fires") from exc
     return normalized
 
 
-def _check_field(value: str, name: str, lo: int, hi: int, names: dict[str, int]) -> None:
-    """Raise CronError unless every list item of one field is in range."""
+def _check_field(value: str, name: str, lo: int, hi: int, names: dict[str, int]) -> str:
+    """Raise CronError unless every list item of one field is in range.
+
+    Returns the field with single-value stepped ranges ("5-5/10") reduced to
+    the value, which cronsim would otherwise misread as "5/10".
+    """
+    items = []
     for item in value.split(","):
         if name == "day-of-month" and item.upper() == "L":
+            items.append(item)
             continue
         match = _ATOM.match(item)
         if not match:
             raise CronError(f"{name} {item!r} is not a number, range, list or step")
-        for part in ("lo", "hi"):
-            token = match.group(part)
-            if token is not None:
-                _check_number(token, name, lo, hi, names)
+        start, end = (
+            _check_number(match.group(p), name, lo, hi, names) if match.group(p) else None
+            for p in ("lo", "hi")
+        )
+        if start is not None and end is not None and start > end:
+            raise CronError(f"{name} range {match.group('lo')}-{match.group('hi')} goes backwards")
         step = match.group("step")
         if step is not None and (not step.isdigit() or int(step) == 0):
             raise CronError(f"{name} step {step!r} must be a whole number of at least 1")
+        items.append(match.group("lo") if start is not None and start == end else item)
+    return ",".join(items)
 
 
-def _check_number(token: str, name: str, lo: int, hi: int, names: dict[str, int]) -> None:
-    """Raise CronError unless `token` is a number or name within lo..hi."""
+def _check_number(token: str, name: str, lo: int, hi: int, names: dict[str, int]) -> int:
+    """The value of a number or name within lo..hi; raise CronError otherwise."""
     if token.upper() in names:
-        return
+        return names[token.upper()]
     if not token.isdigit():
         raise CronError(f"{name} {token!r} is not a number")
     if not lo <= int(token) <= hi:
         raise CronError(f"{name} {int(token)} is outside {lo}-{hi}")
+    return int(token)
 
 
 def zone(tz: str | tzinfo) -> tzinfo:
@@ -114,8 +126,12 @@ def zone(tz: str | tzinfo) -> tzinfo:
 
 def iter_runs(expr: str, tz: str | tzinfo, after: datetime) -> Iterator[datetime]:
     """Yield fire times strictly after `after`, as aware datetimes in `tz`."""
-    local = after.astimezone(zone(tz))
-    yield from CronSim(validate(expr), local)
+    # Compare in UTC: cronsim drops `fold`, so inside a repeated hour it may
+    # hand back the first 01:30 although `after` is the second 01:10.
+    after_utc = utc(after)
+    for fire in CronSim(validate(expr), after.astimezone(zone(tz))):
+        if fire.astimezone(UTC) > after_utc:
+            yield fire
 
 
 def next_runs(expr: str, tz: str | tzinfo, after: datetime, count: int = 5) -> list[datetime]:

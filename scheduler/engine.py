@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -71,7 +71,9 @@ class Engine:
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._lost: set[int] = set()
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
+        self._progress = asyncio.Event()  # the loop parked, a run ended, or a wake came
+        self._parked = False
+        self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
         self._stopping = False
         self._park_deadline: datetime | None = None
         self._task: asyncio.Task[None] | None = None
@@ -91,8 +93,8 @@ class Engine:
 
     def wake(self) -> None:
         """Re-evaluate now: something changed that may move the next due instant."""
-        self._idle.clear()
         self._wake.set()
+        self._progress.set()
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -167,27 +169,37 @@ class Engine:
 
     async def _park(self, deadline: datetime) -> None:
         self._park_deadline = deadline
-        if not self._inflight:
-            self._idle.set()
         sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
         waker = asyncio.ensure_future(self._wake.wait())
         try:
+            await asyncio.sleep(0)  # let the sleeper register its deadline first
+            self._parked = True
+            self._progress.set()
             await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._parked = False
             sleeper.cancel()
             waker.cancel()
             self._wake.clear()
-            self._idle.clear()
             self._park_deadline = None
 
-    async def settle(self) -> None:
-        """Wait until the loop is parked with nothing in flight (for tests)."""
-        while True:
-            await self._idle.wait()
+    async def settle(self, held: Callable[[], int] = lambda: 0) -> None:
+        """Wait until the loop is parked and at most `held()` runs are in flight.
+
+        For tests on a virtual clock: `held` counts handlers the test holds
+        on purpose. Returns at once when the loop is not running or stopping.
+        """
+        while self.alive and not self._stopping:
             deadline = self._park_deadline
-            if not self._wake.is_set() and (deadline is None or deadline > self.clock.now()):
+            if (
+                self._parked
+                and not self._wake.is_set()
+                and len(self._inflight) <= held()
+                and (deadline is None or deadline > self.clock.now())
+            ):
                 return
-            await asyncio.sleep(0)
+            self._progress.clear()
+            await self._progress.wait()
 
     def _capacity(self) -> int:
         return 0 if self._stopping else self.config.max_concurrency - len(self._inflight)
@@ -198,11 +210,14 @@ class Engine:
         run_id = item.run.id
         task = asyncio.create_task(self._execute(item), name=f"tock-run-{run_id}")
         self._inflight[run_id] = task
+        self._busy.set()
 
         def done(_: asyncio.Task[None]) -> None:
             self._inflight.pop(run_id, None)
             self._lost.discard(run_id)
-            self.wake()
+            if not self._inflight:
+                self._busy.clear()
+            self.wake()  # capacity freed, and a queued run of this schedule may start
 
         task.add_done_callback(done)
 
@@ -295,6 +310,7 @@ class Engine:
     async def _heartbeat(self) -> None:
         """Renew our leases at half their length; cancel runs whose lease we lost."""
         while True:
+            await self._busy.wait()  # idle engines have no leases and make no wake-ups
             await self.clock.sleep_until(self.clock.now() + self.lease / 2)
             ids = list(self._inflight)
             if not ids:

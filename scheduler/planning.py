@@ -9,14 +9,17 @@ from scheduler.records import NewRun, Schedule, SlotPlan
 
 MAX_SLOTS_PER_PASS = 10_000  # a schedule far behind jumps ahead after this many
 MAX_MISSED_ROWS = 100  # keep the newest missed slots visible, not a flood
+MISSED = "missed: the scheduler was not running within the misfire grace"
+COALESCED = "coalesced: a later slot of this schedule was due at the same time"
 
 
 def plan_slots(schedule: Schedule, now: datetime) -> SlotPlan:
     """Turn every slot of `schedule` due by `now` into run rows.
 
-    Slots within the misfire grace become pending runs. Older ones become
-    `missed` rows, plus at most one coalesced catch-up run when no in-grace
-    slot already covers them.
+    The newest slot within the misfire grace becomes a pending run; older
+    in-grace slots are `skipped` (coalesced, so a late engine does not post a
+    burst). Slots beyond the grace become `missed` rows, plus at most one
+    catch-up run when no in-grace slot already covers them.
     """
     grace = timedelta(seconds=schedule.misfire_grace_s)
     slot = schedule.next_run_at
@@ -29,8 +32,9 @@ def plan_slots(schedule: Schedule, now: datetime) -> SlotPlan:
         slot = schedule.trigger.next_after(slot)
     else:
         slot = schedule.trigger.next_after(now)
-    runs = [NewRun(s, "schedule", "missed", s) for s in missed[-MAX_MISSED_ROWS:]]
-    runs += [NewRun(s, "schedule", "pending", s) for s in due]
+    runs = [NewRun(s, "schedule", "missed", s, MISSED) for s in missed[-MAX_MISSED_ROWS:]]
+    runs += [NewRun(s, "schedule", "skipped", s, COALESCED) for s in due[:-1]]
+    runs += [NewRun(s, "schedule", "pending", s) for s in due[-1:]]
     if missed and not due and schedule.catch_up:
         runs.append(NewRun(missed[-1], "catch-up", "pending", None))
     return SlotPlan(runs=runs, next_run_at=slot)

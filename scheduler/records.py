@@ -144,6 +144,7 @@ class NewRun:
     trigger: RunTrigger
     status: RunStatus
     slot: datetime | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

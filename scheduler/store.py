@@ -97,8 +97,9 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    def _count(self, *_: Any) -> None:
-        self.queries += 1
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN is no query
+            self.queries += 1
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after any commit that may move the next wake-up."""
@@ -526,7 +527,7 @@ class Store:
         finished: the handler's outcome is unknown, not failed.
         """
         stmt = self._lock(
-            sa.select(runs).where(runs.c.status == "running", runs.c.lease_expires_at < now), runs
+            sa.select(runs).where(runs.c.status == "running", runs.c.lease_expires_at <= now), runs
         )
         async with self._tx(notify=True) as conn:
             expired = [Run.from_row(r) for r in (await conn.execute(stmt)).all()]

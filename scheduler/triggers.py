@@ -74,7 +74,8 @@ class OnceTrigger:
         _aware(self.at, "a one-off time")
 
     def next_after(self, instant: datetime) -> datetime | None:
-        return self.at if self.at > instant else None
+        # UTC comparison: datetimes sharing a ZoneInfo compare by wall time, ignoring fold.
+        return self.at if self.at.astimezone(UTC) > instant.astimezone(UTC) else None
 
     def describe(self) -> str:
         local = self.at.astimezone(ZoneInfo(self.timezone))
@@ -109,11 +110,13 @@ class IntervalTrigger:
 
     def next_after(self, instant: datetime) -> datetime | None:
         if self.unit in ("minutes", "hours"):
+            # Elapsed time: do the arithmetic in UTC, where a ZoneInfo cannot
+            # turn it into wall-clock arithmetic.
             step = timedelta(**{self.unit: self.every})
-            if instant < self.anchor:
-                return self.anchor
-            periods = (instant - self.anchor) // step + 1
-            return self.anchor + periods * step
+            anchor, now = self.anchor.astimezone(UTC), instant.astimezone(UTC)
+            if now < anchor:
+                return anchor
+            return anchor + ((now - anchor) // step + 1) * step
         return self._next_wall_clock(instant)
 
     def _next_wall_clock(self, instant: datetime) -> datetime:
@@ -122,9 +125,10 @@ class IntervalTrigger:
         local_anchor = self.anchor.astimezone(tz).replace(tzinfo=None)
         elapsed = (instant.astimezone(tz).replace(tzinfo=None) - local_anchor).days
         k = max(0, elapsed // days - 1)
+        after = instant.astimezone(UTC)
         while True:
-            fire = _wall_to_instant(local_anchor + timedelta(days=k * days), tz)
-            if fire > instant:
+            fire = wall_to_instant(local_anchor + timedelta(days=k * days), tz)
+            if fire.astimezone(UTC) > after:
                 return fire
             k += 1
 
@@ -147,7 +151,7 @@ class IntervalTrigger:
         }
 
 
-def _wall_to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
+def wall_to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
     """The instant a naive local wall time denotes.
 
     An ambiguous time takes its first occurrence; a time inside a
@@ -173,6 +177,12 @@ def _wall_to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
 AnyTrigger = CronTrigger | OnceTrigger | IntervalTrigger
 
 
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise TriggerError(f"interval 'every' must be a whole number, got {value!r}")
+    return int(value)
+
+
 def trigger_from_dict(data: dict[str, Any]) -> AnyTrigger:
     """Rebuild a trigger from `to_dict()` output; raise TriggerError if malformed."""
     try:
@@ -183,7 +193,7 @@ def trigger_from_dict(data: dict[str, Any]) -> AnyTrigger:
             return OnceTrigger(datetime.fromisoformat(data["at"]), data["timezone"])
         if kind == "interval":
             return IntervalTrigger(
-                int(data["every"]),
+                _whole(data["every"]),
                 data["unit"],
                 datetime.fromisoformat(data["anchor"]),
                 data["timezone"],

@@ -1,0 +1,532 @@
+"""The one sender for all channel posts: paced, split, idempotent, classified.
+
+Every post of the bot goes through ``Sender.post``:
+
+1. Split. Text longer than one section (3,000 characters) becomes section
+   blocks, at most 50 blocks and 40,000 characters per message, cut at
+   paragraph, then line, then word boundaries. Messages after the first go in
+   the thread of the first.
+2. Pace. One post in flight per channel, through a per-channel GCRA bucket
+   (``channel_rate`` with ``channel_burst``) whose next slot counts from the
+   moment Slack *answered* the previous post: Slack measures the gap when a
+   request arrives, somewhere between our send and its answer, so only the
+   answer is a safe anchor whatever the latency. Then a workspace-wide cap,
+   served first come, first served.
+3. 429. Slack rate-limits per method, so a ``Retry-After`` pauses
+   chat.postMessage for every channel until it passes. The refused post did not
+   land, so it is retried, up to a budget.
+4. Idempotency. With a key, each message carries
+   ``{"event_type": "tock_run", "event_payload": {"run_key": key, ...}}`` as
+   metadata. A run retried after an unknown outcome passes
+   ``check_existing=True`` and gets the message that already landed instead of
+   a second one.
+5. Errors. Slack's answers become ``PermanentDeliveryError`` (do not retry) or
+   ``TransientDeliveryError`` (retry later), subclasses of the scheduler's job
+   errors, with Slack's error code as ``.code``:
+
+   DeliveryError (mixin, .code)
+    ├── PermanentDeliveryError   PermanentJobError: channel_not_found,
+    │                            not_in_channel, is_archived, invalid_auth,
+    │                            token_revoked, msg_too_long, invalid_blocks, ...
+    └── TransientDeliveryError   TransientJobError: 429 past the budget, 5xx,
+                                 network errors and timeouts, internal_error, ...
+
+   A post whose outcome is unknown (5xx, dropped connection) is never re-sent
+   here: that is the run's retry, with ``check_existing=True``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from scheduler.errors import PermanentJobError, TransientJobError
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 40_000  # characters of ``text`` in one message
+MAX_BLOCKS = 50  # blocks in one message
+MAX_SECTION_TEXT = 3_000  # characters in one section block's text
+RUN_EVENT_TYPE = "tock_run"
+LOOKUP_PAGE = 200  # messages per history page when looking for a landed post
+LOOKUP_DEPTH = 1_000  # most recent messages searched for a landed post
+
+# Slack's documented "try again later" answers; every other error code means
+# the request itself is refused, and waiting will not change that.
+TRANSIENT_CODES = frozenset(
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
+PERMANENT_CODES = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_text",
+        "restricted_action",
+    }
+)  # for readers and tests; the rule is "not transient"
+
+
+class DeliveryError(Exception):
+    """Mixin for delivery failures: ``code`` is Slack's error (or ours)."""
+
+    code: str
+
+
+class PermanentDeliveryError(DeliveryError, PermanentJobError):
+    """Slack refused the post for a reason retrying cannot fix."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TransientDeliveryError(DeliveryError, TransientJobError):
+    """The post failed or may have failed; the run should retry later."""
+
+    def __init__(self, message: str, *, code: str, retry_after: float | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How fast the Sender posts.
+
+    Slack allows about one message per second per channel ("short bursts
+    allowed") and keeps an unpublished workspace-wide limit. 50 posts/s is
+    well under any workspace limit reported, and a 429 still pauses us if the
+    real one is lower.
+    """
+
+    channel_rate: float = 1.0  # posts per second per channel
+    channel_burst: int = 3  # posts a quiet channel takes at once
+    workspace_rate: float = 50.0  # posts per second across the workspace
+    workspace_burst: int = 50
+    max_429_retries: int = 8  # refusals of one message before giving up
+    max_retry_after: float = 60.0  # a longer pause fails the post with retry_after
+
+
+@dataclass(frozen=True)
+class PostResult:
+    channel: str
+    ts: str  # the first (top-level) message
+    permalink: str | None
+    duplicate_of_existing: bool = False
+    parts: tuple[str, ...] = ()  # ts of every message, the first included
+
+
+@dataclass(frozen=True)
+class MessagePart:
+    text: str
+    blocks: list[dict[str, Any]] | None
+
+
+class _Gcra:
+    """Generic cell rate algorithm: ``burst`` at once, then one per 1/rate s."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        self._tat = -math.inf  # theoretical arrival time of the next post
+
+    def delay(self, now: float) -> float:
+        return max(0.0, self._tat - self._tolerance - now)
+
+    def take(self, now: float) -> None:
+        self._tat = max(self._tat, now) + self._interval
+
+    def settle(self, answered_at: float) -> None:
+        """Count the last slot from when Slack answered, the latest it saw it."""
+        self._tat = max(self._tat, answered_at + self._interval)
+
+
+class _Lane:
+    """One channel: its posts go one at a time, in arrival order."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.lock = asyncio.Lock()
+        self.pacer = _Gcra(limits.channel_rate, limits.channel_burst)
+
+
+def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Cut ``text`` into pieces of at most ``limit`` characters.
+
+    Cuts at the last paragraph break in the second half of the window, else a
+    line break, else a space, else mid-word; the separator is dropped.
+    """
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut, skip = _cut_point(text, limit)
+        pieces.append(text[:cut])
+        text = text[cut + skip :]
+    if text or not pieces:
+        pieces.append(text)
+    return pieces
+
+
+def _cut_point(text: str, limit: int) -> tuple[int, int]:
+    for separator in ("\n\n", "\n", " "):
+        at = text.rfind(separator, limit // 2, limit + len(separator))
+        if at > 0:
+            return at, len(separator)
+    return limit, 0
+
+
+def _truncate(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _split_block(block: dict[str, Any]) -> list[dict[str, Any]]:
+    """A section whose text is too long becomes several sections."""
+    text = block.get("text")
+    if block.get("type") != "section" or not isinstance(text, dict):
+        return [block]
+    pieces = split_text(str(text.get("text", "")))
+    first = {**block, "text": {**text, "text": pieces[0]}}
+    rest = [{"type": "section", "text": {**text, "text": piece}} for piece in pieces[1:]]
+    return [first, *rest]
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    text = block.get("text")
+    return str(text.get("text", "")) if isinstance(text, dict) else ""
+
+
+def _group(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Pack blocks into messages of at most 50 blocks and 40,000 characters."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in blocks:
+        length = len(_block_text(block)) + 1  # +1 for the newline in the fallback text
+        if groups[-1] and (len(groups[-1]) == MAX_BLOCKS or size + length > MAX_TEXT):
+            groups.append([])
+            size = 0
+        groups[-1].append(block)
+        size += length
+    return groups
+
+
+def plan_parts(text: str, blocks: list[dict[str, Any]] | None = None) -> list[MessagePart]:
+    """The messages one post becomes, each within Slack's limits."""
+    if blocks is None and len(text) <= MAX_SECTION_TEXT:
+        return [MessagePart(text, None)]
+    if blocks is None:
+        sections = [_section(piece) for piece in split_text(text)]
+    else:
+        sections = [split for block in blocks for split in _split_block(block)]
+    groups = _group(sections)
+    fallbacks = [_truncate("\n".join(filter(None, map(_block_text, g))) or "…") for g in groups]
+    if blocks is not None:
+        fallbacks[0] = _truncate(text) if text else fallbacks[0]
+    return [MessagePart(fallback, group) for fallback, group in zip(fallbacks, groups, strict=True)]
+
+
+def _run_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
+    payload = {"run_key": key, "part": part, "parts": parts}
+    return {"event_type": RUN_EVENT_TYPE, "event_payload": payload}
+
+
+def _run_part(message: dict[str, Any], key: str) -> int | None:
+    """The part number if ``message`` carries this run key, else None."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != RUN_EVENT_TYPE or payload.get("run_key") != key:
+        return None
+    return int(payload.get("part", 0))
+
+
+def _run_parts(message: dict[str, Any]) -> int:
+    """How many messages the post of ``message`` was split into."""
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    return int(payload.get("parts", 1))
+
+
+def _error_code(error: SlackApiError) -> str:
+    data = error.response.data
+    code = data.get("error") if isinstance(data, dict) else None
+    return str(code) if code else f"http_{error.response.status_code}"
+
+
+def _classify(method: str, channel: str, error: SlackApiError) -> DeliveryError:
+    code = _error_code(error)
+    message = f"{method} in {channel} failed: {code}"
+    if error.response.status_code >= 500 or code in TRANSIENT_CODES:
+        return TransientDeliveryError(message, code=code)
+    return PermanentDeliveryError(message, code=code)
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    """Seconds Slack asked us to wait, when this is a rate-limit answer."""
+    if error.response.status_code != 429 and _error_code(error) != "ratelimited":
+        return None
+    try:
+        return max(0.0, float(error.response.headers.get("Retry-After", 1)))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+class Sender:
+    """Posts to Slack channels within Slack's limits; see the module docstring."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        permalinks: bool = True,
+    ) -> None:
+        # The SDK's default retry re-sends a request after a dropped connection;
+        # for a post that may already have landed that doubles it. A shallow copy
+        # keeps the caller's client (and its session) as it was.
+        self._client = copy.copy(client)
+        self._client.retry_handlers = []
+        self._limits = limits or Limits()
+        self._clock = clock
+        self._sleep = sleep
+        self._permalinks = permalinks
+        self._lanes: dict[str, _Lane] = {}
+        self._workspace = _Gcra(self._limits.workspace_rate, self._limits.workspace_burst)
+        self._workspace_lock = asyncio.Lock()
+        self._paused_until = -math.inf  # chat.postMessage is paused until then (429)
+        self.sent = 0  # messages that landed
+        self.posts = 0  # post() calls that succeeded
+        self.retried_429 = 0  # messages re-sent after a 429
+        self.found_existing = 0  # posts answered from history instead of re-sent
+        self.failed_permanent = 0
+        self.failed_transient = 0
+        self.permalink_failures = 0
+
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        idempotency_key: str | None = None,
+        check_existing: bool = False,
+    ) -> PostResult:
+        """Post ``text`` (and ``blocks``) to ``channel``, split if needed.
+
+        ``check_existing`` (with a key) first looks for messages of this key
+        already in the channel and posts only what is missing.
+        """
+        parts = plan_parts(text, blocks)
+        look_for = idempotency_key if check_existing else None
+        try:
+            channel_id, stamps, found = await self._deliver(
+                channel, parts, thread_ts, idempotency_key, look_for
+            )
+        except PermanentDeliveryError:
+            self.failed_permanent += 1
+            raise
+        except TransientDeliveryError:
+            self.failed_transient += 1
+            raise
+        self.posts += 1
+        self.found_existing += found
+        # Outside the channel's lane: the next post there need not wait for a link.
+        permalink = await self._permalink(channel_id, stamps[0])
+        return PostResult(channel_id, stamps[0], permalink, found, tuple(stamps))
+
+    async def _deliver(
+        self,
+        channel: str,
+        parts: list[MessagePart],
+        thread_ts: str | None,
+        key: str | None,
+        look_for: str | None,
+    ) -> tuple[str, list[str], bool]:
+        """Post the parts not yet landed, in order; return channel id, ts's, found."""
+        lane = self._lanes.get(channel) or self._lanes.setdefault(channel, _Lane(self._limits))
+        async with lane.lock:
+            landed = await self._find_landed(channel, look_for, thread_ts) if look_for else {}
+            stamps: list[str] = []
+            for number, part in enumerate(parts):
+                if number in landed:
+                    stamps.append(landed[number])
+                    continue
+                fields = self._fields(part, thread_ts or (stamps[0] if stamps else None))
+                if key is not None:
+                    fields["metadata"] = _run_metadata(key, number, len(parts))
+                data = await self._send(lane, channel, fields)
+                channel = str(data.get("channel") or channel)
+                stamps.append(str(data["ts"]))
+        return channel, stamps, 0 in landed
+
+    @staticmethod
+    def _fields(part: MessagePart, thread_ts: str | None) -> dict[str, Any]:
+        fields: dict[str, Any] = {"text": part.text}
+        if part.blocks is not None:
+            fields["blocks"] = part.blocks
+        if thread_ts is not None:
+            fields["thread_ts"] = thread_ts
+        return fields
+
+    # ---- pacing and sending ----------------------------------------------
+
+    async def _send(self, lane: _Lane, channel: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """One chat.postMessage, re-sent after each 429 (it did not land)."""
+        refusals = 0
+        while True:
+            await self._take_turn(lane)
+            try:
+                response = await self._client.chat_postMessage(channel=channel, **fields)
+            except SlackApiError as error:
+                lane.pacer.settle(self._clock())
+                refusals += 1
+                self._pause_for_429(channel, error, refusals)
+                self.retried_429 += 1
+                continue
+            except (aiohttp.ClientError, OSError) as error:
+                # TimeoutError is an OSError; the post may or may not have landed.
+                code = "timeout" if isinstance(error, TimeoutError) else "network_error"
+                raise TransientDeliveryError(
+                    f"chat.postMessage in {channel}: {code}", code=code
+                ) from error
+            lane.pacer.settle(self._clock())
+            self.sent += 1
+            return response.data if isinstance(response.data, dict) else {}
+
+    def _pause_for_429(self, channel: str, error: SlackApiError, refusals: int) -> None:
+        """Pause chat.postMessage for a 429 (within budget); raise for anything else."""
+        wait = _retry_after(error)
+        if wait is None:
+            raise _classify("chat.postMessage", channel, error) from error
+        self._paused_until = max(self._paused_until, self._clock() + wait)
+        log.info(
+            "slack rate limited chat.postMessage",
+            extra={"action": "slack.ratelimited", "channel": channel, "retry_after": wait},
+        )
+        if refusals > self._limits.max_429_retries or wait > self._limits.max_retry_after:
+            raise TransientDeliveryError(
+                f"chat.postMessage in {channel}: still rate limited after {refusals} tries",
+                code="ratelimited",
+                retry_after=wait,
+            ) from error
+
+    async def _take_turn(self, lane: _Lane) -> None:
+        """Wait for the channel's slot, then the workspace's and any 429 pause."""
+        await self._sleep_while(lane.pacer.delay)
+        async with self._workspace_lock:  # FIFO: waiters are served in order
+            self._refuse_long_pause()
+            await self._sleep_while(self._workspace_delay)
+            now = self._clock()
+            self._workspace.take(now)
+            lane.pacer.take(now)
+
+    def _refuse_long_pause(self) -> None:
+        """Fail now rather than hold a run through a long 429 pause."""
+        remaining = self._paused_until - self._clock()
+        if remaining > self._limits.max_retry_after:
+            raise TransientDeliveryError(
+                f"chat.postMessage is paused by Slack for {remaining:.0f}s",
+                code="ratelimited",
+                retry_after=remaining,
+            )
+
+    def _workspace_delay(self, now: float) -> float:
+        return max(self._workspace.delay(now), self._paused_until - now)
+
+    async def _sleep_while(self, delay: Callable[[float], float]) -> None:
+        # Re-check after each sleep: a 429 elsewhere may have extended the pause.
+        while (wait := delay(self._clock())) > 0:
+            await self._sleep(wait)
+
+    # ---- reading back ------------------------------------------------------
+
+    async def _permalink(self, channel: str, ts: str) -> str | None:
+        """A link to the message, or None: the post landed either way."""
+        if not self._permalinks:
+            return None
+        try:
+            response = await self._client.chat_getPermalink(channel=channel, message_ts=ts)
+        except (SlackApiError, aiohttp.ClientError, OSError) as error:
+            self.permalink_failures += 1
+            log.warning(
+                "no permalink for a posted message",
+                extra={"action": "slack.permalink", "channel": channel, "error": str(error)},
+            )
+            return None
+        return str(response["permalink"])
+
+    async def _find_landed(self, channel: str, key: str, thread_ts: str | None) -> dict[int, str]:
+        """Messages of this run key already posted: part number -> ts."""
+        if thread_ts is not None:
+            messages = await self._read_replies(channel, thread_ts)
+        else:
+            messages = await self._read_history(channel)
+        first = next((m for m in messages if _run_part(m, key) == 0), None)
+        if first is None:
+            return {}
+        if thread_ts is None and _run_parts(first) > 1:
+            # Continuations live in the thread of the first message.
+            messages = await self._read_replies(channel, str(first["ts"]))
+        landed = {part: str(m["ts"]) for m in messages if (part := _run_part(m, key)) is not None}
+        landed[0] = str(first["ts"])
+        return landed
+
+    async def _read_history(self, channel: str) -> list[dict[str, Any]]:
+        return await self._read(self._client.conversations_history, channel)
+
+    async def _read_replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        return await self._read(self._client.conversations_replies, channel, ts=thread_ts)
+
+    async def _read(
+        self, fetch: Callable[..., Awaitable[Any]], channel: str, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        """Up to LOOKUP_DEPTH messages with their metadata, following cursors."""
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while len(messages) < LOOKUP_DEPTH:
+            try:
+                response = await fetch(
+                    channel=channel,
+                    include_all_metadata=True,
+                    limit=LOOKUP_PAGE,
+                    cursor=cursor,
+                    **kwargs,
+                )
+            except SlackApiError as error:
+                raise _classify("history lookup", channel, error) from error
+            except (aiohttp.ClientError, OSError) as error:
+                raise TransientDeliveryError(
+                    f"history lookup in {channel}: network_error", code="network_error"
+                ) from error
+            messages.extend(response.get("messages", []))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return messages

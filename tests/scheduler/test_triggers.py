@@ -1,0 +1,647 @@
+"""scheduler.triggers: once, interval and cron triggers, and their dict form."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.errors import CronError, SchedulerError, TriggerError
+from scheduler.triggers import (
+    UNITS,
+    AnyTrigger,
+    CronTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    trigger_from_dict,
+)
+
+NY = "America/New_York"
+BERLIN = "Europe/Berlin"
+SYDNEY = "Australia/Sydney"
+ZONES = [NY, BERLIN, SYDNEY, "UTC", "Asia/Kolkata"]
+
+
+def iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def chain(trigger: AnyTrigger, start: datetime, count: int) -> list[datetime]:
+    """`count` successive fires, each asked for right after the previous one."""
+    fires: list[datetime] = []
+    instant = start
+    for _ in range(count):
+        fire = trigger.next_after(instant)
+        assert fire is not None
+        fires.append(fire)
+        instant = fire
+    return fires
+
+
+def isos(fires: list[datetime]) -> list[str]:
+    return [f.isoformat() for f in fires]
+
+
+def utc_isos(fires: list[datetime]) -> list[str]:
+    return [f.astimezone(UTC).isoformat() for f in fires]
+
+
+def gaps(fires: list[datetime]) -> list[timedelta]:
+    in_utc = [f.astimezone(UTC) for f in fires]
+    return [b - a for a, b in pairwise(in_utc)]
+
+
+# --- once ---------------------------------------------------------------------
+
+AT = "2026-05-01T09:00:00-04:00"
+
+ONCE = [
+    # (instant, expected)
+    ("2020-01-01T00:00:00+00:00", AT),
+    ("2026-05-01T12:59:59.999999+00:00", AT),
+    ("2026-05-01T08:59:00-04:00", AT),
+    ("2026-05-01T13:00:00+00:00", None),  # the instant itself: not strictly after
+    ("2026-05-01T13:00:00.000001+00:00", None),
+    ("2027-01-01T00:00:00+00:00", None),
+]
+
+
+@pytest.mark.parametrize(("instant", "expected"), ONCE)
+def test_once_fires_only_before_its_instant(instant: str, expected: str | None) -> None:
+    trigger = OnceTrigger(iso(AT), NY)
+    fire = trigger.next_after(iso(instant))
+    assert (fire.isoformat() if fire else None) == expected
+
+
+def test_once_fires_exactly_once() -> None:
+    trigger = OnceTrigger(iso(AT), NY)
+    fire = trigger.next_after(iso("2026-01-01T00:00:00+00:00"))
+    assert fire == iso(AT)
+    assert trigger.next_after(fire) is None
+
+
+def test_once_refuses_a_naive_time() -> None:
+    with pytest.raises(TriggerError, match=r"^a one-off time must carry a timezone offset$"):
+        OnceTrigger(datetime(2026, 5, 1, 9), NY)
+
+
+def test_once_refuses_an_unknown_zone() -> None:
+    with pytest.raises(TriggerError, match="unknown timezone 'Nowhere/Town'"):
+        OnceTrigger(iso(AT), "Nowhere/Town")
+
+
+def test_once_describes_itself_in_its_zone() -> None:
+    trigger = OnceTrigger(iso("2026-05-01T13:00:00+00:00"), NY)
+    assert trigger.describe() == "Once, at Fri 01 May 2026 09:00 (America/New_York)"
+
+
+def test_once_compares_instants_not_wall_times_in_the_repeated_hour() -> None:
+    tz = ZoneInfo(NY)
+    at = datetime(2026, 11, 1, 1, 30, tzinfo=tz, fold=1)  # 01:30 EST = 06:30Z
+    instant = datetime(2026, 11, 1, 1, 45, tzinfo=tz)  # 01:45 EDT = 05:45Z, earlier
+    assert OnceTrigger(at, NY).next_after(instant) == at
+
+
+# --- interval: elapsed time -------------------------------------------------------
+
+ELAPSED = [
+    # (every, unit, anchor, expected fires in UTC)
+    (
+        90,
+        "minutes",
+        "2026-03-08T00:00:00-05:00",  # New York springs forward at 07:00Z
+        [
+            "2026-03-08T06:30:00+00:00",
+            "2026-03-08T08:00:00+00:00",
+            "2026-03-08T09:30:00+00:00",
+            "2026-03-08T11:00:00+00:00",
+        ],
+    ),
+    (
+        1,
+        "hours",
+        "2026-11-01T00:00:00-04:00",  # New York falls back at 06:00Z
+        [
+            "2026-11-01T05:00:00+00:00",
+            "2026-11-01T06:00:00+00:00",
+            "2026-11-01T07:00:00+00:00",
+            "2026-11-01T08:00:00+00:00",
+        ],
+    ),
+    (
+        1,
+        "hours",
+        "2026-03-08T00:00:00-05:00",
+        [
+            "2026-03-08T06:00:00+00:00",
+            "2026-03-08T07:00:00+00:00",
+            "2026-03-08T08:00:00+00:00",
+            "2026-03-08T09:00:00+00:00",
+        ],
+    ),
+    (
+        25,
+        "hours",
+        "2026-10-24T00:00:00+00:00",
+        [
+            "2026-10-25T01:00:00+00:00",
+            "2026-10-26T02:00:00+00:00",
+            "2026-10-27T03:00:00+00:00",
+            "2026-10-28T04:00:00+00:00",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("every", "unit", "anchor", "expected"), ELAPSED)
+def test_interval_minutes_and_hours_are_elapsed_time(
+    every: int, unit: str, anchor: str, expected: list[str]
+) -> None:
+    trigger = IntervalTrigger(every, unit, iso(anchor), NY)  # type: ignore[arg-type]
+    fires = chain(trigger, iso(anchor), len(expected))
+    assert utc_isos(fires) == expected
+    assert set(gaps(fires)) == {timedelta(**{unit: every})}
+
+
+def test_interval_hours_across_dst_fall_back_new_york_give_a_fire_each_hour() -> None:
+    trigger = IntervalTrigger(1, "hours", iso("2026-11-01T00:00:00-04:00"), NY)
+    fires = chain(trigger, iso("2026-11-01T00:00:00-04:00"), 3)
+    local = [f.astimezone(ZoneInfo(NY)).isoformat() for f in fires]
+    assert local == [
+        "2026-11-01T01:00:00-04:00",
+        "2026-11-01T01:00:00-05:00",  # elapsed time: the repeated hour fires too
+        "2026-11-01T02:00:00-05:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        ("2026-01-01T09:00:00+00:00", "2026-01-01T09:45:00+00:00"),  # the anchor itself
+        ("2026-01-01T09:44:59+00:00", "2026-01-01T09:45:00+00:00"),
+        ("2026-01-01T09:45:00+00:00", "2026-01-01T10:30:00+00:00"),
+        ("2026-01-01T09:45:00.000001+00:00", "2026-01-01T10:30:00+00:00"),
+        ("2026-01-02T09:00:00+00:00", "2026-01-02T09:45:00+00:00"),
+    ],
+)
+def test_interval_minutes_stay_on_the_anchor_grid(instant: str, expected: str) -> None:
+    trigger = IntervalTrigger(45, "minutes", iso("2026-01-01T09:00:00+00:00"), "UTC")
+    fire = trigger.next_after(iso(instant))
+    assert fire is not None
+    assert fire.astimezone(UTC).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("every", "unit", "anchor", "expected"),
+    [
+        (
+            90,
+            "minutes",
+            datetime(2026, 3, 8, 0, 0, tzinfo=ZoneInfo(NY)),
+            ["2026-03-08T06:30:00+00:00", "2026-03-08T08:00:00+00:00"],
+        ),
+        (
+            1,
+            "hours",
+            datetime(2026, 11, 1, 0, 0, tzinfo=ZoneInfo(NY)),
+            ["2026-11-01T05:00:00+00:00", "2026-11-01T06:00:00+00:00"],
+        ),
+    ],
+)
+def test_interval_elapsed_time_with_a_zoneinfo_anchor(
+    every: int, unit: str, anchor: datetime, expected: list[str]
+) -> None:
+    trigger = IntervalTrigger(every, unit, anchor, NY)  # type: ignore[arg-type]
+    stored = trigger_from_dict(trigger.to_dict())
+    assert utc_isos(chain(stored, anchor, 2)) == expected  # passes: fixed-offset anchor
+    assert utc_isos(chain(trigger, anchor, 2)) == expected  # fails: wall-clock arithmetic
+
+
+# --- interval: wall clock ---------------------------------------------------------
+
+WALL_CLOCK = [
+    # (every, unit, anchor, tz, expected local fires after the anchor)
+    (
+        1,
+        "days",
+        "2026-03-07T02:30:00-05:00",
+        NY,
+        [
+            "2026-03-08T03:00:00-04:00",  # 02:30 does not exist: end of the gap
+            "2026-03-09T02:30:00-04:00",
+            "2026-03-10T02:30:00-04:00",
+        ],
+    ),
+    (
+        1,
+        "days",
+        "2026-10-31T01:30:00-04:00",
+        NY,
+        [
+            "2026-11-01T01:30:00-04:00",  # 01:30 happens twice: the first one
+            "2026-11-02T01:30:00-05:00",
+            "2026-11-03T01:30:00-05:00",
+        ],
+    ),
+    (
+        1,
+        "days",
+        "2026-03-07T09:00:00-05:00",
+        NY,
+        ["2026-03-08T09:00:00-04:00", "2026-03-09T09:00:00-04:00"],
+    ),
+    (
+        1,
+        "days",
+        "2026-03-28T02:30:00+01:00",
+        BERLIN,
+        ["2026-03-29T03:00:00+02:00", "2026-03-30T02:30:00+02:00"],
+    ),
+    (
+        1,
+        "days",
+        "2026-10-24T02:30:00+02:00",
+        BERLIN,
+        ["2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00"],
+    ),
+    (
+        1,
+        "days",
+        "2026-04-04T02:30:00+11:00",
+        SYDNEY,
+        ["2026-04-05T02:30:00+11:00", "2026-04-06T02:30:00+10:00"],
+    ),
+    (
+        1,
+        "days",
+        "2026-10-03T02:30:00+10:00",
+        SYDNEY,
+        ["2026-10-04T03:00:00+11:00", "2026-10-05T02:30:00+11:00"],
+    ),
+    (
+        3,
+        "days",
+        "2026-03-05T02:30:00-05:00",
+        NY,
+        ["2026-03-08T03:00:00-04:00", "2026-03-11T02:30:00-04:00"],
+    ),
+    (
+        1,
+        "weeks",
+        "2026-03-02T09:00:00-05:00",
+        NY,
+        ["2026-03-09T09:00:00-04:00", "2026-03-16T09:00:00-04:00"],
+    ),
+    (
+        2,
+        "weeks",
+        "2026-02-23T09:00:00-05:00",
+        NY,
+        [
+            "2026-03-09T09:00:00-04:00",
+            "2026-03-23T09:00:00-04:00",
+            "2026-04-06T09:00:00-04:00",
+        ],
+    ),
+    (
+        1,
+        "weeks",
+        "2026-10-18T02:30:00+02:00",
+        BERLIN,
+        ["2026-10-25T02:30:00+02:00", "2026-11-01T02:30:00+01:00"],
+    ),
+    (
+        1,
+        "days",
+        "2026-03-07T07:30:00+00:00",  # an anchor written in UTC: 02:30 in New York
+        NY,
+        ["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("every", "unit", "anchor", "tz", "expected"), WALL_CLOCK)
+def test_interval_days_and_weeks_keep_the_wall_clock(
+    every: int, unit: str, anchor: str, tz: str, expected: list[str]
+) -> None:
+    trigger = IntervalTrigger(every, unit, iso(anchor), tz)  # type: ignore[arg-type]
+    fires = chain(trigger, iso(anchor), len(expected))
+    assert [f.astimezone(ZoneInfo(tz)).isoformat() for f in fires] == expected
+
+
+def test_interval_daily_across_dst_spring_forward_new_york_in_utc() -> None:
+    trigger = IntervalTrigger(1, "days", iso("2026-03-07T02:30:00-05:00"), NY)
+    fires = chain(trigger, iso("2026-03-06T00:00:00+00:00"), 3)
+    assert utc_isos(fires) == [
+        "2026-03-07T07:30:00+00:00",
+        "2026-03-08T07:00:00+00:00",
+        "2026-03-09T06:30:00+00:00",
+    ]
+    assert gaps(fires) == [timedelta(hours=23, minutes=30)] * 2
+
+
+def test_interval_daily_fires_once_on_dst_fall_back_new_york() -> None:
+    trigger = IntervalTrigger(1, "days", iso("2026-10-31T01:30:00-04:00"), NY)
+    fires = chain(trigger, iso("2026-10-31T01:30:00-04:00"), 2)
+    on_the_day = [f for f in fires if f.astimezone(ZoneInfo(NY)).day == 1]
+    assert len(on_the_day) == 1
+    assert gaps(fires) == [timedelta(hours=25)]
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        ("2026-03-09T12:59:59+00:00", "2026-03-09T09:00:00-04:00"),
+        ("2026-03-09T13:00:00+00:00", "2026-03-23T09:00:00-04:00"),
+        ("2026-03-09T13:00:00.000001+00:00", "2026-03-23T09:00:00-04:00"),
+        ("2026-03-16T12:00:00+00:00", "2026-03-23T09:00:00-04:00"),  # the off week
+        ("2026-03-23T12:59:59+00:00", "2026-03-23T09:00:00-04:00"),
+        ("2026-12-25T00:00:00+00:00", "2026-12-28T09:00:00-05:00"),
+    ],
+)
+def test_interval_every_other_week_skips_the_off_weeks(instant: str, expected: str) -> None:
+    trigger = IntervalTrigger(2, "weeks", iso("2026-02-23T09:00:00-05:00"), NY)
+    fire = trigger.next_after(iso(instant))
+    assert fire is not None
+    assert fire.isoformat() == expected
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize(
+    "instant", ["2020-01-01T00:00:00+00:00", "2026-06-01T12:59:59.999999+00:00"]
+)
+def test_interval_anchor_in_the_future_is_the_first_fire(unit: str, instant: str) -> None:
+    anchor = iso("2026-06-01T09:00:00-04:00")
+    trigger = IntervalTrigger(3, unit, anchor, NY)  # type: ignore[arg-type]
+    assert trigger.next_after(iso(instant)) == anchor
+
+
+def test_interval_days_keep_the_first_occurrence_of_an_ambiguous_anchor_time() -> None:
+    # Documented choice: a days/weeks interval keeps the *wall time*; on
+    # fall-back night 01:30 means its first occurrence, as for cron.
+    anchor = iso("2026-11-01T01:30:00-05:00")  # the second 01:30 in New York, 06:30Z
+    trigger = IntervalTrigger(1, "days", anchor, NY)
+    fire = trigger.next_after(iso("2026-11-01T06:00:00+00:00"))
+    assert fire == iso("2026-11-02T01:30:00-05:00")
+
+
+def test_interval_days_with_an_instant_in_the_repeated_hour_new_york() -> None:
+    tz = ZoneInfo(NY)
+    trigger = IntervalTrigger(1, "days", datetime(2026, 10, 31, 1, 30, tzinfo=tz), NY)
+    instant = datetime(2026, 11, 1, 1, 20, tzinfo=tz, fold=1)  # 06:20Z
+    fire = trigger.next_after(instant)
+    assert fire is not None
+    assert fire.astimezone(UTC) > instant.astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "text"),
+    [
+        (
+            IntervalTrigger(2, "weeks", iso("2026-02-23T09:00:00-05:00"), NY),
+            "Every 2 weeks on Monday at 09:00 AM (America/New_York)",
+        ),
+        (
+            IntervalTrigger(1, "days", iso("2026-02-23T14:00:00+00:00"), NY),
+            "Every day at 09:00 AM (America/New_York)",
+        ),
+        (
+            IntervalTrigger(1, "hours", iso("2026-02-23T09:00:00-05:00"), NY),
+            "Every hour, starting Mon 23 Feb 09:00 (America/New_York)",
+        ),
+        (
+            IntervalTrigger(15, "minutes", iso("2026-02-23T09:00:00+00:00"), "UTC"),
+            "Every 15 minutes, starting Mon 23 Feb 09:00 (UTC)",
+        ),
+    ],
+)
+def test_interval_describes_itself(trigger: IntervalTrigger, text: str) -> None:
+    assert trigger.describe() == text
+
+
+# --- refusals -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("every", [0, -1, -60])
+def test_interval_refuses_less_than_one(every: int) -> None:
+    with pytest.raises(TriggerError, match=r"^an interval must be at least 1$"):
+        IntervalTrigger(every, "minutes", iso(AT), NY)
+
+
+def test_interval_refuses_an_unknown_unit() -> None:
+    with pytest.raises(TriggerError, match="interval unit must be one of minutes, hours, days"):
+        IntervalTrigger(1, "fortnights", iso(AT), NY)  # type: ignore[arg-type]
+
+
+def test_interval_refuses_a_naive_anchor() -> None:
+    with pytest.raises(TriggerError, match=r"^an interval anchor must carry a timezone offset$"):
+        IntervalTrigger(1, "days", datetime(2026, 5, 1, 9), NY)
+
+
+def test_interval_refuses_an_unknown_zone() -> None:
+    with pytest.raises(TriggerError, match="unknown timezone 'Mars/Olympus'"):
+        IntervalTrigger(1, "days", iso(AT), "Mars/Olympus")
+
+
+# --- cron -----------------------------------------------------------------------
+
+
+def test_cron_trigger_normalizes_and_fires_in_its_zone() -> None:
+    trigger = CronTrigger("30 2 * * sun", NY)
+    assert trigger.expr == "30 2 * * SUN"
+    fires = chain(trigger, iso("2026-03-06T12:00:00+00:00"), 2)
+    assert isos(fires) == ["2026-03-08T03:00:00-04:00", "2026-03-15T02:30:00-04:00"]
+
+
+def test_cron_trigger_runs_once_in_the_repeated_hour() -> None:
+    trigger = CronTrigger("30 1 * * *", NY)
+    fires = chain(trigger, iso("2026-10-31T12:00:00+00:00"), 2)
+    assert isos(fires) == ["2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"]
+
+
+def test_cron_trigger_describes_itself() -> None:
+    trigger = CronTrigger("30 9 * * MON-FRI", BERLIN)
+    assert trigger.describe() == "At 09:30 AM, Monday through Friday (Europe/Berlin)"
+
+
+def test_cron_trigger_refuses_bad_cron_and_bad_zones() -> None:
+    with pytest.raises(CronError, match=r"^minute 61 is outside 0-59$"):
+        CronTrigger("61 * * * *", NY)
+    with pytest.raises(TriggerError, match="unknown timezone 'New York'"):
+        CronTrigger("0 9 * * *", "New York")
+
+
+# --- dict form ------------------------------------------------------------------
+
+ROUND_TRIPS = [
+    CronTrigger("30 9 * * mon-fri", BERLIN),
+    CronTrigger("@daily", "UTC"),
+    OnceTrigger(iso("2026-05-01T09:00:00-04:00"), NY),
+    OnceTrigger(datetime(2026, 5, 1, 9, tzinfo=ZoneInfo(SYDNEY)), SYDNEY),
+    IntervalTrigger(90, "minutes", iso("2026-03-08T00:00:00-05:00"), NY),
+    IntervalTrigger(6, "hours", iso("2026-03-08T00:00:00+00:00"), "Asia/Kolkata"),
+    IntervalTrigger(1, "days", iso("2026-03-07T02:30:00-05:00"), NY),
+    IntervalTrigger(2, "weeks", datetime(2026, 2, 23, 9, tzinfo=ZoneInfo(BERLIN)), BERLIN),
+]
+
+
+@pytest.mark.parametrize("trigger", ROUND_TRIPS, ids=lambda t: t.kind)
+def test_triggers_round_trip_through_dicts(trigger: AnyTrigger) -> None:
+    data = json.loads(json.dumps(trigger.to_dict()))
+    again = trigger_from_dict(data)
+    assert again == trigger
+    assert again.to_dict() == trigger.to_dict()
+    assert again.describe() == trigger.describe()
+    for instant in ("2026-01-01T00:00:00+00:00", "2026-03-08T06:45:00+00:00"):
+        assert again.next_after(iso(instant)) == trigger.next_after(iso(instant))
+
+
+def test_dict_form_is_plain_and_labelled() -> None:
+    assert CronTrigger("@hourly", "UTC").to_dict() == {
+        "kind": "cron",
+        "cron": "0 * * * *",
+        "timezone": "UTC",
+    }
+    assert OnceTrigger(iso(AT), NY).to_dict() == {
+        "kind": "once",
+        "at": "2026-05-01T09:00:00-04:00",
+        "timezone": NY,
+    }
+    assert IntervalTrigger(2, "weeks", iso(AT), NY).to_dict() == {
+        "kind": "interval",
+        "every": 2,
+        "unit": "weeks",
+        "anchor": "2026-05-01T09:00:00-04:00",
+        "timezone": NY,
+    }
+
+
+GOOD_INTERVAL = {
+    "kind": "interval",
+    "every": 1,
+    "unit": "days",
+    "anchor": "2026-01-01T00:00:00+00:00",
+    "timezone": "UTC",
+}
+
+MALFORMED: list[tuple[Any, str]] = [
+    ({}, "malformed trigger: 'kind'"),
+    ({"kind": "weekly"}, "unknown trigger kind 'weekly'"),
+    ({"kind": None}, "unknown trigger kind None"),
+    ({"kind": "cron", "timezone": "UTC"}, "malformed trigger: 'cron'"),
+    ({"kind": "cron", "cron": "0 9 * * *"}, "malformed trigger: 'timezone'"),
+    ({"kind": "cron", "cron": "0 9 * * *", "timezone": "Nowhere/X"}, "unknown timezone"),
+    ({"kind": "once", "timezone": "UTC"}, "malformed trigger: 'at'"),
+    ({"kind": "once", "at": "tomorrow", "timezone": "UTC"}, "malformed trigger: Invalid"),
+    ({"kind": "once", "at": None, "timezone": "UTC"}, "malformed trigger:"),
+    (
+        {"kind": "once", "at": "2026-01-01T00:00:00", "timezone": "UTC"},
+        "a one-off time must carry a timezone offset",
+    ),
+    ({**GOOD_INTERVAL, "every": "often"}, "interval 'every' must be a whole number"),
+    ({**GOOD_INTERVAL, "every": None}, "interval 'every' must be a whole number"),
+    ({**GOOD_INTERVAL, "every": 0}, "an interval must be at least 1"),
+    ({**GOOD_INTERVAL, "unit": "months"}, "interval unit must be one of"),
+    ({**GOOD_INTERVAL, "anchor": "2026-01-01T00:00:00"}, "must carry a timezone offset"),
+    ({**GOOD_INTERVAL, "anchor": 1767225600}, "malformed trigger:"),
+    ({**GOOD_INTERVAL, "timezone": None}, "malformed trigger:"),
+    ({k: v for k, v in GOOD_INTERVAL.items() if k != "unit"}, "malformed trigger: 'unit'"),
+    (None, "malformed trigger:"),
+    ([], "malformed trigger:"),
+    ("cron", "malformed trigger:"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), MALFORMED)
+def test_malformed_dicts_raise_trigger_error(data: Any, message: str) -> None:
+    with pytest.raises(TriggerError) as info:
+        trigger_from_dict(data)
+    assert str(info.value).startswith(message) or message in str(info.value)
+
+
+def test_a_dict_with_bad_cron_raises_the_cron_error() -> None:
+    with pytest.raises(CronError, match=r"^hour 24 is outside 0-23$") as info:
+        trigger_from_dict({"kind": "cron", "cron": "0 24 * * *", "timezone": "UTC"})
+    assert isinstance(info.value, SchedulerError)
+
+
+def test_a_fractional_interval_is_refused() -> None:
+    with pytest.raises(TriggerError):
+        trigger_from_dict({**GOOD_INTERVAL, "every": 1.5})
+
+
+# --- properties -----------------------------------------------------------------
+
+TRANSITIONS = [
+    datetime(2026, 3, 8, 7, tzinfo=UTC),
+    datetime(2026, 11, 1, 6, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, tzinfo=UTC),
+    datetime(2026, 4, 4, 16, tzinfo=UTC),
+    datetime(2026, 10, 3, 16, tzinfo=UTC),
+]
+instants = st.one_of(
+    st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC)),
+    st.tuples(
+        st.sampled_from(TRANSITIONS),
+        st.integers(-3 * 24 * 60, 24 * 60).map(lambda n: timedelta(minutes=n)),
+    ).map(lambda t: t[0] + t[1]),
+)
+
+
+def on_the_anchor_wall_clock(fire: datetime, anchor: datetime) -> bool:
+    """Same wall time as the anchor, or the end of a gap that swallowed it."""
+    tz = fire.tzinfo
+    if fire.time() == anchor.time():
+        return True
+    wanted = datetime.combine(fire.date(), anchor.time())
+    exists = wanted.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    just_before = (fire.astimezone(UTC) - timedelta(seconds=1)).astimezone(tz)
+    return exists != wanted and just_before.utcoffset() != fire.utcoffset()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    every=st.integers(1, 30),
+    unit=st.sampled_from(UNITS),
+    anchor=instants,
+    tz=st.sampled_from(ZONES),
+    instant=instants,
+)
+def test_interval_fires_keep_moving_forward(
+    every: int, unit: str, anchor: datetime, tz: str, instant: datetime
+) -> None:
+    trigger = IntervalTrigger(every, unit, anchor, tz)  # type: ignore[arg-type]
+    fires = chain(trigger, instant, 10)
+
+    in_utc = [f.astimezone(UTC) for f in fires]
+    assert all(a < b for a, b in pairwise([instant, *in_utc]))
+    if unit in ("minutes", "hours"):
+        step = timedelta(**{unit: every})
+        assert in_utc[0] >= anchor
+        assert all((f - anchor) % step == timedelta(0) for f in in_utc)
+        assert set(gaps(fires)) == {step}
+        return
+    zone = ZoneInfo(tz)
+    days = every * (7 if unit == "weeks" else 1)
+    local_anchor = anchor.astimezone(zone)
+    for fire in (f.astimezone(zone) for f in fires):
+        elapsed = (fire.date() - local_anchor.date()).days
+        assert elapsed >= 0
+        assert elapsed % days == 0
+        assert on_the_anchor_wall_clock(fire, local_anchor), fire
+
+
+@settings(max_examples=100, deadline=None)
+@given(at=instants, instant=instants, tz=st.sampled_from(ZONES))
+def test_once_fires_if_and_only_if_still_ahead(at: datetime, instant: datetime, tz: str) -> None:
+    trigger = OnceTrigger(at.astimezone(ZoneInfo(tz)), tz)
+    fire = trigger.next_after(instant)
+    # In UTC: Python never calls an ambiguous local time == an instant in another zone.
+    assert (fire.astimezone(UTC) if fire else None) == (at if at > instant else None)
