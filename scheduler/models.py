@@ -135,3 +135,13 @@ seen_keys = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("seen_at", UTCDateTime, nullable=False, index=True),
 )
+
+# Per-person settings the host keeps (e.g. a timezone chosen with `/tock tz`).
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("team_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(64), primary_key=True),
+    sa.Column("timezone", sa.String(64)),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -34,6 +34,7 @@ from scheduler.models import (
     schedule_runs,
     schedules,
     seen_keys,
+    user_settings,
 )
 from scheduler.records import ClaimedRun, Run, Schedule, ScheduleSpec, SlotPlan
 
@@ -649,6 +650,24 @@ class Store:
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"], set_={"messages": messages, "updated_at": now}
+        )
+        async with self._tx() as conn:
+            await conn.execute(stmt)
+
+    async def get_user_timezone(self, team_id: str, user_id: str) -> str | None:
+        stmt = sa.select(user_settings.c.timezone).where(
+            user_settings.c.team_id == team_id, user_settings.c.user_id == user_id
+        )
+        async with self._tx() as conn:
+            return (await conn.execute(stmt)).scalar_one_or_none()
+
+    async def set_user_timezone(
+        self, team_id: str, user_id: str, timezone: str | None, now: datetime
+    ) -> None:
+        values = {"team_id": team_id, "user_id": user_id, "timezone": timezone, "updated_at": now}
+        stmt = self._insert(user_settings).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "user_id"], set_={"timezone": timezone, "updated_at": now}
         )
         async with self._tx() as conn:
             await conn.execute(stmt)

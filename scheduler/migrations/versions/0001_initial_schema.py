@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 13:40:30.421519
 """
 
 from collections.abc import Sequence
