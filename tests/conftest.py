@@ -9,6 +9,7 @@ with a reason, unless TOCK_REQUIRE_POSTGRES=1 (as in CI), where they fail.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,6 +26,7 @@ PG_URL = os.environ.get("TOCK_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("TOCK_REQUIRE_POSTGRES") == "1"
 TEMPLATE = "tock_template"
 _template_ready = False
+_postgres_databases = 0  # how many Postgres databases tests used this session
 
 
 def pg_admin_url() -> str:
@@ -70,8 +72,10 @@ async def fresh_postgres_url() -> str:
         if REQUIRE_PG:
             pytest.fail(f"Postgres required but unreachable: {exc}")
         pytest.skip(f"Postgres unreachable: {exc}")
+    global _postgres_databases
     name = f"tock_t_{uuid.uuid4().hex[:12]}"
     await _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    _postgres_databases += 1
     return _with_db(PG_URL, name)
 
 
@@ -106,3 +110,11 @@ async def store(db_url: str) -> AsyncIterator[Store]:
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With TOCK_REQUIRE_POSTGRES=1, a run in which no Postgres test ran fails."""
+    selected_pg = any(item.get_closest_marker("postgres") for item in session.items)
+    if REQUIRE_PG and selected_pg and _postgres_databases == 0:
+        print("\nTOCK_REQUIRE_POSTGRES=1 but no Postgres test ran", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
