@@ -25,7 +25,7 @@ from scheduler.errors import PermanentJobError, TransientJobError
 from scheduler.jobs import JobRegistry, RunContext, default_registry
 from scheduler.planning import backoff_seconds, plan_slots
 from scheduler.records import ClaimedRun
-from scheduler.store import Store
+from scheduler.store import DueTimes, Store
 
 log = logging.getLogger(__name__)
 _DB_ERRORS = (OperationalError, DBAPIError, OSError, ConnectionError)
@@ -73,6 +73,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()  # the loop parked, a run ended, or a wake came
         self._parked = False
+        self._saturated = False  # the last claim filled every free slot: more may wait
         self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
         self._stopping = False
         self._park_deadline: datetime | None = None
@@ -144,28 +145,37 @@ class Engine:
     async def _step(self) -> None:
         """One pass: do what is due, then park until the next due instant."""
         now = self.clock.now()
-        wakeup = await self.store.next_wakeup()
-        due = wakeup is not None and wakeup <= now and self._capacity() > 0
-        if due and await self.tick(now):
+        due = await self.store.due_times()
+        wakeup = due.earliest
+        if wakeup is not None and wakeup <= now and await self.tick(now, due):
             return
         safety = now + timedelta(seconds=self.config.safety_poll_s)
         deadline = safety if wakeup is None or wakeup <= now else min(wakeup, safety)
         await self._park(deadline)
 
-    async def tick(self, now: datetime | None = None) -> int:
-        """Materialize, reclaim and claim once; returns how much work was started."""
+    async def tick(self, now: datetime | None = None, due: DueTimes | None = None) -> int:
+        """Reclaim, materialize and claim what is due; returns how much work was done."""
         now = now or self.clock.now()
         done = 0
-        while n := await self.store.materialize_due(now, plan_slots, self.config.materialize_batch):
-            done += n
-            if n < self.config.materialize_batch:
-                break
-        retry_at = now + timedelta(seconds=self.config.backoff_base_s)
-        done += await self.store.reclaim_expired(now, retry_at)
-        claimed = await self.store.claim_runs(self.config.owner, now, self.lease, self._capacity())
-        for item in claimed:
-            self._spawn(item)
-        return done + len(claimed)
+        if due is None or (due.leases is not None and due.leases <= now):
+            retry_at = now + timedelta(seconds=self.config.backoff_base_s)
+            done += await self.store.reclaim_expired(now, retry_at)
+        while True:
+            capacity = self._capacity()
+            materialized, claimed = await self.store.advance(
+                now,
+                plan_slots,
+                self.config.owner,
+                self.lease,
+                capacity,
+                self.config.materialize_batch,
+            )
+            for item in claimed:
+                self._spawn(item)
+            done += materialized + len(claimed)
+            self._saturated = len(claimed) == capacity
+            if materialized < self.config.materialize_batch:
+                return done
 
     async def _park(self, deadline: datetime) -> None:
         self._park_deadline = deadline
@@ -217,7 +227,9 @@ class Engine:
             self._lost.discard(run_id)
             if not self._inflight:
                 self._busy.clear()
-            self.wake()  # capacity freed, and a queued run of this schedule may start
+            self._progress.set()
+            if self._saturated:
+                self.wake()  # capacity freed while runnable runs were waiting
 
         task.add_done_callback(done)
 

@@ -54,6 +54,17 @@ class AuditEntry:
     after: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class DueTimes:
+    schedules: datetime | None
+    runs: datetime | None
+    leases: datetime | None
+
+    @property
+    def earliest(self) -> datetime | None:
+        return min((t for t in (self.schedules, self.runs, self.leases) if t), default=None)
+
+
 def _spec_values(spec: ScheduleSpec) -> dict[str, Any]:
     return {
         "team_id": spec.team_id,
@@ -171,6 +182,25 @@ class Store:
         except IntegrityError as exc:
             raise Conflict(f"a schedule named {spec.name!r} already exists") from exc
         return created
+
+    async def create_schedules(self, specs: Sequence[ScheduleSpec], now: datetime) -> int:
+        """Insert many new schedules in one transaction (imports, benchmarks)."""
+        rows = [
+            _spec_values(spec)
+            | {
+                "next_run_at": spec.trigger.next_after(now) if spec.enabled else None,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for spec in specs
+        ]
+        try:
+            async with self._tx(notify=True) as conn:
+                await conn.execute(schedules.insert(), rows)
+        except IntegrityError as exc:
+            raise Conflict("a schedule name in the batch is already taken") from exc
+        return len(rows)
 
     async def register_schedule(self, spec: ScheduleSpec, now: datetime) -> Schedule:
         """Insert or update by (team, name) in one statement; safe across replicas.
@@ -362,6 +392,34 @@ class Store:
         The unique (schedule_id, slot) key makes a slot materialize once even
         if two replicas race; the row lock makes the loser skip, not wait.
         """
+        async with self._tx() as conn:
+            return await self._materialize(conn, now, plan, limit)
+
+    async def advance(
+        self,
+        now: datetime,
+        plan: Callable[[Schedule, datetime], SlotPlan],
+        owner: str,
+        lease: timedelta,
+        limit: int,
+        batch: int = 500,
+    ) -> tuple[int, list[ClaimedRun]]:
+        """Materialize due slots and claim runnable runs in one transaction.
+
+        The engine's hot path: one round of locking instead of two.
+        """
+        async with self._tx() as conn:
+            materialized = await self._materialize(conn, now, plan, batch)
+            claimed = await self._claim(conn, owner, now, lease, limit)
+        return materialized, claimed
+
+    async def _materialize(
+        self,
+        conn: AsyncConnection,
+        now: datetime,
+        plan: Callable[[Schedule, datetime], SlotPlan],
+        limit: int,
+    ) -> int:
         due = self._lock(
             sa.select(schedules)
             .where(schedules.c.enabled.is_(True), schedules.c.next_run_at <= now)
@@ -369,27 +427,24 @@ class Store:
             .limit(limit),
             schedules,
         )
-        async with self._tx() as conn:
-            rows = (await conn.execute(due)).all()
-            new_rows: list[dict[str, Any]] = []
-            advances: list[dict[str, Any]] = []
-            for row in rows:
-                schedule = Schedule.from_row(row)
-                slot_plan = plan(schedule, now)
-                advances.append({"sid": schedule.id, "nra": slot_plan.next_run_at})
-                new_rows += [_run_values(schedule.id, r, now) for r in slot_plan.runs]
-            if new_rows:
-                stmt = self._insert(runs).on_conflict_do_nothing(
-                    index_elements=["schedule_id", "slot"]
-                )
-                await conn.execute(stmt, new_rows)
-            if advances:
-                await conn.execute(
-                    schedules.update()
-                    .where(schedules.c.id == sa.bindparam("sid"))
-                    .values(next_run_at=sa.bindparam("nra")),
-                    advances,
-                )
+        rows = (await conn.execute(due)).all()
+        new_rows: list[dict[str, Any]] = []
+        advances: list[dict[str, Any]] = []
+        for row in rows:
+            schedule = Schedule.from_row(row)
+            slot_plan = plan(schedule, now)
+            advances.append({"sid": schedule.id, "nra": slot_plan.next_run_at})
+            new_rows += [_run_values(schedule.id, r, now) for r in slot_plan.runs]
+        if new_rows:
+            stmt = self._insert(runs).on_conflict_do_nothing(index_elements=["schedule_id", "slot"])
+            await conn.execute(stmt, new_rows)
+        if advances:
+            await conn.execute(
+                schedules.update()
+                .where(schedules.c.id == sa.bindparam("sid"))
+                .values(next_run_at=sa.bindparam("nra")),
+                advances,
+            )
         return len(rows)
 
     # -- runs ---------------------------------------------------------------
@@ -420,6 +475,12 @@ class Store:
         `allow`: run side by side. Schedule rows are locked with the runs so
         two replicas cannot both start one exclusive schedule.
         """
+        async with self._tx() as conn:
+            return await self._claim(conn, owner, now, lease, limit)
+
+    async def _claim(
+        self, conn: AsyncConnection, owner: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[ClaimedRun]:
         if limit <= 0:
             return []
         candidates = self._lock(
@@ -431,35 +492,34 @@ class Store:
             runs,
             schedules,
         )
-        async with self._tx() as conn:
-            rows = (await conn.execute(candidates)).all()
-            if not rows:
-                return []
-            busy = await self._busy_schedules(conn, {r.schedule_id for r in rows})
-            take, skip = _choose(rows, busy, limit)
-            if skip:
-                await conn.execute(
-                    runs.update()
-                    .where(runs.c.id.in_(skip))
-                    .values(status="skipped", finished_at=now, error="previous run still running")
+        rows = (await conn.execute(candidates)).all()
+        if not rows:
+            return []
+        busy = await self._busy_schedules(conn, {r.schedule_id for r in rows})
+        take, skip = _choose(rows, busy, limit)
+        if skip:
+            await conn.execute(
+                runs.update()
+                .where(runs.c.id.in_(skip))
+                .values(status="skipped", finished_at=now, error="previous run still running")
+            )
+        if not take:
+            return []
+        claimed = (
+            await conn.execute(
+                runs.update()
+                .where(runs.c.id.in_(take))
+                .values(
+                    status="running",
+                    lease_owner=owner,
+                    lease_expires_at=now + lease,
+                    started_at=now,
                 )
-            if not take:
-                return []
-            claimed = (
-                await conn.execute(
-                    runs.update()
-                    .where(runs.c.id.in_(take))
-                    .values(
-                        status="running",
-                        lease_owner=owner,
-                        lease_expires_at=now + lease,
-                        started_at=now,
-                    )
-                    .returning(runs)
-                )
-            ).all()
-            sids = {r.schedule_id for r in claimed}
-            srows = (await conn.execute(sa.select(schedules).where(schedules.c.id.in_(sids)))).all()
+                .returning(runs)
+            )
+        ).all()
+        sids = {r.schedule_id for r in claimed}
+        srows = (await conn.execute(sa.select(schedules).where(schedules.c.id.in_(sids)))).all()
         by_id = {r.id: Schedule.from_row(r) for r in srows}
         out = [ClaimedRun(Run.from_row(r), by_id[r.schedule_id]) for r in claimed]
         return sorted(out, key=lambda c: (c.run.due_at, c.run.id))
@@ -513,12 +573,19 @@ class Store:
                 lease_expires_at=None,
             )
         )
+        queued = (
+            sa.select(runs.c.id)
+            .where(runs.c.schedule_id == run.schedule_id, runs.c.status == "pending")
+            .limit(1)
+        )
         async with self._tx(notify=retry_at is not None) as conn:
             if (await conn.execute(stmt)).rowcount != 1:
                 return False
             if retry_at is not None:
                 await conn.execute(runs.insert().values(_retry_values(run, retry_at, now)))
-        self._changed()  # a queued run of the same schedule may now start
+            waiting = (await conn.execute(queued)).first() is not None
+        if waiting and retry_at is None:
+            self._changed()  # a run queued behind this one may start now
         return True
 
     async def reclaim_expired(self, now: datetime, retry_at: datetime) -> int:
@@ -567,6 +634,10 @@ class Store:
 
     async def next_wakeup(self) -> datetime | None:
         """The earliest instant anything is due: a schedule, a runnable run, a lease expiry."""
+        return (await self.due_times()).earliest
+
+    async def due_times(self) -> DueTimes:
+        """When the next schedule, runnable pending run and lease expiry fall due (one query)."""
         other = runs.alias("other")
         blocked = (
             sa.select(other.c.id)
@@ -582,8 +653,7 @@ class Store:
         async with self._tx() as conn:
             row = (await conn.execute(stmt)).one()
         # min() over subqueries loses the column type on SQLite: normalize here.
-        instants = [_as_utc(v) for v in row if v is not None]
-        return min(instants, default=None)
+        return DueTimes(*(_as_utc(v) if v is not None else None for v in row))
 
     async def get_run(self, run_id: int) -> Run:
         async with self._tx() as conn:
@@ -739,7 +809,9 @@ def _as_utc(value: Any) -> datetime:
 
 def _make_engine(url: str, pool_size: int) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        # One connection: SQLite has one writer anyway, and queueing in the
+        # pool is event-driven while its busy handler sleeps in steps up to 100 ms.
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

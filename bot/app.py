@@ -1,0 +1,49 @@
+"""The Bolt app: request verification, authorization, and Tock's listeners.
+
+`process_before_response=False`: Bolt answers Slack as soon as a listener
+acks (events are acked before the listener starts), and the listeners move
+their work to `deps.background`. The app is the same in HTTP and Socket
+Mode; `bot.runtime` decides how requests reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from bot.config import secret
+from bot.context import Deps
+from bot.listeners import register_all
+
+log = logging.getLogger(__name__)
+
+
+def build_app(deps: Deps) -> AsyncApp:
+    signing_secret = secret(deps.settings.slack_signing_secret)
+    app = AsyncApp(
+        # The client carries the bot token and the Web API base URL (Slack, or
+        # the local emulator); passing `token=` as well would only be ignored.
+        client=deps.client,
+        signing_secret=signing_secret,
+        # Socket Mode requests arrive over an authenticated socket, unsigned.
+        request_verification_enabled=bool(signing_secret),
+        process_before_response=False,
+        logger=logging.getLogger("tock.bolt"),
+    )
+    register_all(app, deps)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        # Logged with its traceback; the person never sees exception text.
+        log.error(
+            "listener failed: %s",
+            type(error).__name__,
+            exc_info=error,
+            extra={"action": "bolt.error", "type": body.get("type")},
+        )
+        return None
+
+    return app

@@ -1,0 +1,111 @@
+"""Settings from the environment and `.env`: one typed object, secrets masked.
+
+Every secret is a `SecretStr`, so printing or logging `Settings` shows
+`**********`; code reads the value with `.get_secret_value()` where it hands
+the token to Slack or OpenAI, and nowhere else.
+
+An empty variable (`SLACK_APP_TOKEN=` in a copied `.env`) counts as unset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tools.caller import Quotas
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///tock.db"
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Read once at start; pass it down, never read the environment elsewhere."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(SLACK_API_URL, validation_alias="SLACK_API_URL")
+
+    # Serving and storage
+    host: str = Field("0.0.0.0", validation_alias="TOCK_HOST")
+    port: int = Field(3000, ge=0, le=65535, validation_alias="TOCK_PORT")
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="TOCK_DATABASE_URL")
+    log_level: str = Field("INFO", validation_alias="TOCK_LOG_LEVEL")
+
+    # LLM (optional: without a key the deterministic offline agent answers)
+    openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    model: str = Field("gpt-4o-mini", validation_alias="TOCK_MODEL")
+    llm_timeout_s: float = Field(20.0, gt=0, validation_alias="TOCK_LLM_TIMEOUT_S")
+
+    # Quotas, enforced by tools.SchedulerTools
+    max_per_channel: int = Field(25, ge=1, validation_alias="TOCK_MAX_PER_CHANNEL")
+    max_per_user: int = Field(50, ge=1, validation_alias="TOCK_MAX_PER_USER")
+    min_interval_s: int = Field(300, ge=60, validation_alias="TOCK_MIN_INTERVAL_S")
+    max_text: int = Field(4000, ge=1, le=40_000, validation_alias="TOCK_MAX_TEXT")
+
+    # Caches of Slack lookups: people rarely change zones, channels change often.
+    user_cache_ttl_s: float = Field(600.0, ge=0, validation_alias="TOCK_USER_CACHE_TTL_S")
+    member_cache_ttl_s: float = Field(60.0, ge=0, validation_alias="TOCK_MEMBER_CACHE_TTL_S")
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "openai_api_key",
+        "openai_base_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("TOCK_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is set, else HTTP on `port`."""
+        return self.slack_app_token is not None
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.openai_api_key is not None
+
+    @property
+    def quotas(self) -> Quotas:
+        return Quotas(
+            max_per_channel=self.max_per_channel,
+            max_per_user=self.max_per_user,
+            min_interval_s=self.min_interval_s,
+            max_text=self.max_text,
+        )
+
+    def missing_for_slack(self) -> list[str]:
+        """Variables the bot cannot serve Slack without, in this mode."""
+        missing = [] if self.slack_bot_token else ["SLACK_BOT_TOKEN"]
+        if not self.socket_mode and not self.slack_signing_secret:
+            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        return missing
+
+
+def secret(value: SecretStr | None) -> str:
+    """The plain value of an optional secret ("" when unset)."""
+    return value.get_secret_value() if value is not None else ""

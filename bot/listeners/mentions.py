@@ -1,0 +1,164 @@
+"""@mentions and direct messages: answered by the agent, in the thread.
+
+Bolt acknowledges events before any listener runs; the listener only
+filters and hands the turn to the background. There:
+
+1. Dedupe. Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`),
+   with the same `event_id`; `store.first_time_seen` lets one delivery
+   through, across restarts and replicas.
+2. Build the caller, load the thread's memory (`team:channel:thread_ts`).
+3. Ask the agent, post its reply in the thread, save the memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.context import Deps
+from bot.delivery import DeliveryError
+from bot.reply import Reply
+
+log = logging.getLogger(__name__)
+APOLOGY = (
+    "Sorry, something went wrong on my side and I could not answer. "
+    "Try again in a moment, or use `/tock help`."
+)
+# Message subtypes a person did not simply write (edits, joins, bot posts...).
+# `file_share` and `thread_broadcast` are still words from a person.
+_PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message to the bot, as the agent turn needs it."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    text: str
+    thread_ts: str
+    event_id: str | None
+    retry_num: str | None
+
+    @property
+    def memory_key(self) -> str:
+        return f"{self.team_id}:{self.channel_id}:{self.thread_ts}"
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("app_mention")
+    async def on_mention(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        request: AsyncBoltRequest,
+    ) -> None:
+        if from_a_person(event, context.bot_user_id):
+            start_turn(deps, inbound(body, event, context, request))
+
+    @app.event("message")
+    async def on_message(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        request: AsyncBoltRequest,
+    ) -> None:
+        # Only direct messages: in channels the bot answers @mentions, not chatter.
+        if event.get("channel_type") != "im" or not from_a_person(event, context.bot_user_id):
+            return
+        deps.directory.note_dm(str(event["channel"]), str(event["user"]))
+        start_turn(deps, inbound(body, event, context, request))
+
+
+def from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """Not a bot, not ourselves, not an edit or a join notice."""
+    if event.get("bot_id") or event.get("subtype") not in _PERSON_SUBTYPES:
+        return False
+    if event.get("edited") or not event.get("user"):
+        return False
+    return event.get("user") != bot_user_id
+
+
+def inbound(
+    body: dict[str, Any],
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    request: AsyncBoltRequest,
+) -> Inbound:
+    retry = request.headers.get("x-slack-retry-num") or [None]
+    return Inbound(
+        team_id=str(context.team_id or body.get("team_id") or event.get("team") or ""),
+        channel_id=str(event["channel"]),
+        user_id=str(event["user"]),
+        text=without_mention(str(event.get("text") or ""), context.bot_user_id),
+        thread_ts=str(event.get("thread_ts") or event["ts"]),
+        event_id=body.get("event_id"),
+        retry_num=retry[0] or _socket_retry(body),
+    )
+
+
+def _socket_retry(body: dict[str, Any]) -> str | None:
+    attempt = body.get("retry_attempt")
+    return str(attempt) if attempt else None
+
+
+def without_mention(text: str, bot_user_id: str | None) -> str:
+    """The request without the bot's own `<@U…>` (other mentions are content)."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return " ".join(text.split())
+
+
+def start_turn(deps: Deps, message: Inbound) -> None:
+    deps.background.spawn(converse(deps, message), name=f"agent-turn:{message.event_id}")
+
+
+async def converse(deps: Deps, message: Inbound) -> None:
+    """One agent turn for one Slack message (called once per event_id)."""
+    extra = {"action": "agent.turn", "event_id": message.event_id, "retry": message.retry_num}
+    key = f"event:{message.event_id}"
+    if message.event_id and not await deps.store.first_time_seen(key, deps.clock.now()):
+        deps.metrics.duplicates.inc()
+        log.info("event already answered", extra=extra | {"action": "slack.duplicate"})
+        return
+    caller = await deps.directory.caller(message.team_id, message.user_id, message.channel_id)
+    history = await deps.store.load_conversation(message.memory_key)
+    reply, memory = await _agent_reply(deps, caller, message.text, history, extra)
+    await _post_reply(deps, message, reply)
+    if memory is not None:
+        await deps.store.save_conversation(
+            message.memory_key, message.team_id, memory, deps.clock.now()
+        )
+
+
+async def _agent_reply(
+    deps: Deps, caller: Any, text: str, history: list[dict[str, Any]], extra: dict[str, Any]
+) -> tuple[Reply, list[dict[str, Any]] | None]:
+    try:
+        turn = await deps.agent.respond(caller, text, history)
+    except Exception:  # the person must hear back; the details go to the log only
+        log.exception("agent turn failed", extra=extra)
+        deps.metrics.agent_turns.labels("error").inc()
+        return Reply(text=APOLOGY), None
+    deps.metrics.agent_turns.labels("ok").inc()
+    return turn.reply, turn.history
+
+
+async def _post_reply(deps: Deps, message: Inbound, reply: Reply) -> None:
+    try:
+        await deps.sender.post(
+            message.channel_id, reply.text, blocks=reply.blocks, thread_ts=message.thread_ts
+        )
+    except DeliveryError as error:
+        log.warning(
+            "could not post the agent's reply: %s",
+            error,
+            extra={"action": "agent.reply_failed", "channel": message.channel_id},
+        )

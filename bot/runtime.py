@@ -1,0 +1,291 @@
+"""Assemble and run the bot: store, engine, Bolt app, web server, Socket Mode.
+
+`serve(settings)` is `tock run`: everything in one process until SIGTERM or
+SIGINT, or until the engine dies (then it exits 1, loudly, so a supervisor
+restarts it). `running_bot(settings, ...)` builds the same thing in-process
+for tests, the console and benchmarks.
+
+Web server (always, on `TOCK_HOST:TOCK_PORT`): `/healthz`, `/readyz`,
+`/metrics`, and in HTTP mode `/slack/events` for events, commands and
+interactivity alike (Bolt tells them apart). With `SLACK_APP_TOKEN` set the
+Slack traffic comes over Socket Mode instead and `/slack/events` is absent.
+
+Shutdown order: stop taking Slack requests, let replies in flight finish,
+stop the engine (in-flight runs finish or are released for another
+replica), then close HTTP sessions and the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+import openai
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.agent import Agent, LLMAgent
+from bot.app import build_app
+from bot.background import Background
+from bot.config import Settings, secret
+from bot.context import Deps, SlackDirectory
+from bot.delivery import Limits, Sender
+from bot.health import Metrics, add_health_routes
+from bot.offline_agent import OfflineAgent
+from bot.slack_jobs import DEFAULT_WORKFLOWS, SlackJobs
+from scheduler.clock import Clock, SystemClock
+from scheduler.engine import Engine, EngineConfig
+from scheduler.jobs import JobRegistry
+from scheduler.store import Store
+from tools.scheduler_tools import SchedulerTools
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+REPLY_GRACE_S = 10.0  # replies in flight get this long at shutdown
+SLACK_HTTP_TIMEOUT_S = 30  # per Web API call
+_LOG_EXTRAS = (
+    "action", "run_id", "schedule", "attempt", "event_id", "retry",
+    "channel", "user", "code", "task", "tool", "error",
+)  # fmt: skip
+
+
+@dataclass
+class Bot:
+    """A running bot and its parts (for tests, the console and benchmarks)."""
+
+    settings: Settings
+    deps: Deps
+    store: Store
+    engine: Engine
+    app: AsyncApp
+    url: str  # base URL of the web server, e.g. http://127.0.0.1:3000
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.url}{EVENTS_PATH}"
+
+    @property
+    def sender(self) -> Sender:
+        return self.deps.sender
+
+    @property
+    def background(self) -> Background:
+        return self.deps.background
+
+
+async def serve(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or until the engine dies (exit 1)."""
+    configure_logging(settings.log_level)
+    missing = settings.missing_for_slack()
+    if missing:
+        raise ValueError(f"not configured: set {', '.join(missing)} (see docs/slack.md)")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_bot(settings) as bot:
+        mode = "Socket Mode" if settings.socket_mode else f"HTTP at {bot.events_url}"
+        log.info("tock is running (%s)", mode, extra={"action": "bot.started"})
+        engine_died = await _until_stopped(stop, bot.engine)
+    if engine_died:
+        log.critical("the scheduler engine stopped unexpectedly", extra={"action": "bot.died"})
+        return 1
+    log.info("tock stopped", extra={"action": "bot.stopped"})
+    return 0
+
+
+async def _until_stopped(stop: asyncio.Event, engine: Engine) -> bool:
+    """Wait for a stop signal or the engine's end; True if the engine ended first."""
+    waiter = asyncio.ensure_future(stop.wait())
+    # Engine exposes no public handle on its loop task; this is the one place
+    # that watches it (a dead engine must take the process down).
+    engine_task: asyncio.Future[None] = engine._task or asyncio.get_running_loop().create_future()
+    try:
+        await asyncio.wait({waiter, engine_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    return engine_task.done() and not stop.is_set()
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine_config: EngineConfig | None = None,
+    limits: Limits | None = None,
+    sender_clock: Callable[[], float] = time.monotonic,
+    sender_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    llm: openai.AsyncOpenAI | None = None,
+) -> AsyncIterator[Bot]:
+    """Start everything; stop it all, in order, on exit.
+
+    `clock` drives the engine, caches and stored timestamps (a VirtualClock in
+    tests); `sender_clock`/`sender_sleep` pace Slack posts in real seconds
+    (tests speed them up); `llm` replaces the OpenAI client built from settings.
+    """
+    clock = clock or SystemClock()
+    async with AsyncExitStack() as stack:
+        store = await Store.open(settings.database_url)
+        stack.push_async_callback(store.close)
+        if llm is None and settings.llm_enabled:
+            llm = openai.AsyncOpenAI(
+                api_key=secret(settings.openai_api_key),
+                base_url=settings.openai_base_url,
+                timeout=settings.llm_timeout_s,
+                max_retries=1,
+            )
+            stack.push_async_callback(llm.close)
+        session = aiohttp.ClientSession()
+        stack.push_async_callback(session.close)
+        deps = _build_deps(settings, store, clock, session, llm, limits, sender_clock, sender_sleep)
+        engine = Engine(store, _job_registry(deps, llm, settings.model), clock, engine_config)
+        await engine.start()
+        stack.push_async_callback(engine.stop)
+        stack.push_async_callback(deps.background.close, REPLY_GRACE_S)
+        app = build_app(deps)
+        url = await _start_web(stack, settings, app, engine, store, deps)
+        if settings.socket_mode:
+            await _start_socket_mode(stack, settings, app)
+        yield Bot(settings, deps, store, engine, app, url)
+
+
+def _build_deps(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    session: aiohttp.ClientSession,
+    llm: openai.AsyncOpenAI | None,
+    limits: Limits | None,
+    sender_clock: Callable[[], float],
+    sender_sleep: Callable[[float], Awaitable[None]],
+) -> Deps:
+    client = AsyncWebClient(
+        token=secret(settings.slack_bot_token),
+        base_url=settings.slack_api_url,
+        session=session,  # one connection pool for every Web API call
+        timeout=SLACK_HTTP_TIMEOUT_S,
+    )
+    directory = SlackDirectory(
+        client,
+        store,
+        clock,
+        user_ttl_s=settings.user_cache_ttl_s,
+        member_ttl_s=settings.member_cache_ttl_s,
+    )
+    tools = SchedulerTools(store, clock, directory, settings.quotas, DEFAULT_WORKFLOWS)
+    agent: Agent = (
+        LLMAgent(llm, settings.model, tools, timeout_s=settings.llm_timeout_s, clock=clock)
+        if llm is not None
+        else OfflineAgent(tools, clock=clock, resolve_channel=directory.channel_by_name)
+    )
+    return Deps(
+        settings=settings,
+        store=store,
+        clock=clock,
+        client=client,
+        sender=Sender(client, limits=limits, clock=sender_clock, sleep=sender_sleep),
+        directory=directory,
+        tools=tools,
+        agent=agent,
+        background=Background(),
+        metrics=Metrics(),
+    )
+
+
+def _job_registry(deps: Deps, llm: openai.AsyncOpenAI | None, model: str) -> JobRegistry:
+    registry = JobRegistry()
+    SlackJobs(
+        store=deps.store,
+        clock=deps.clock,
+        sender=deps.sender,
+        client=deps.client,
+        directory=deps.directory,
+        agent=deps.agent,
+        llm=llm,
+        model=model,
+        workflows=DEFAULT_WORKFLOWS,
+        metrics=deps.metrics,
+    ).register(registry)
+    return registry
+
+
+async def _start_web(
+    stack: AsyncExitStack,
+    settings: Settings,
+    app: AsyncApp,
+    engine: Engine,
+    store: Store,
+    deps: Deps,
+) -> str:
+    web_app = web.Application()
+    add_health_routes(web_app, engine=engine, store=store, metrics=deps.metrics, sender=deps.sender)
+    if not settings.socket_mode:
+        web_app.router.add_post(EVENTS_PATH, _events_handler(app, deps.metrics))
+    runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{host}:{port}"
+
+
+def _events_handler(
+    app: AsyncApp, metrics: Metrics
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        kind = _request_kind(request, await request.read())
+        response = await to_aiohttp_response(
+            await app.async_dispatch(await to_bolt_request(request))
+        )
+        metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
+        metrics.requests.labels(kind, str(response.status)).inc()
+        return response
+
+    return handle
+
+
+def _request_kind(request: web.Request, body: bytes) -> str:
+    """event, command or interactive: for metrics only (Bolt parses for real)."""
+    if request.content_type == "application/json":
+        return "event"
+    return "interactive" if body.startswith(b"payload=") else "command"
+
+
+async def _start_socket_mode(stack: AsyncExitStack, settings: Settings, app: AsyncApp) -> None:
+    handler = AsyncSocketModeHandler(app, secret(settings.slack_app_token))
+    await handler.connect_async()
+    stack.push_async_callback(handler.close_async)
+
+
+class _KeyValueFormatter(logging.Formatter):
+    """The message, then the structured extras as key=value pairs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        pairs = [f"{k}={getattr(record, k)}" for k in _LOG_EXTRAS if hasattr(record, k)]
+        return f"{line} {' '.join(pairs)}" if pairs else line
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Library chatter only when debugging Tock itself.
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for name in ("slack_bolt", "slack_sdk", "tock.bolt", "aiohttp.access", "httpx", "openai"):
+        logging.getLogger(name).setLevel(quiet)

@@ -1,0 +1,83 @@
+"""A whole bot under test: settings pointed at the emulator, helpers to drive it.
+
+`bot_settings(emulator, tmp_path, **overrides)` gives Settings for HTTP mode
+against the emulator with a fresh SQLite file; `running_bot` (bot.runtime)
+starts it. `idle(bot)` waits until the bot has finished everything it started
+after an ack (replies, App Home publishes): an event, not a sleep.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.emulator import Message, SlackEmulator
+from bot.runtime import Bot
+from scheduler.clock import VirtualClock
+
+# Mondays at noon UTC; the emulator stamps messages with real time, so tests
+# reading history by time start the virtual clock at the real now instead.
+MONDAY_NOON = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def bot_settings(emulator: SlackEmulator, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": emulator.bot_token,
+        "slack_signing_secret": emulator.signing_secret,
+        "slack_app_token": None,
+        "slack_api_url": emulator.api_url,
+        "host": "127.0.0.1",
+        "port": 0,
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'tock.db'}",
+        "openai_api_key": None,
+        "openai_base_url": None,
+        "log_level": "INFO",
+    }
+    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+
+
+def virtual_clock(start: datetime = MONDAY_NOON) -> VirtualClock:
+    return VirtualClock(start)
+
+
+async def idle(bot: Bot) -> None:
+    await bot.background.wait_idle()
+
+
+async def settle(bot: Bot) -> None:
+    """The engine parked with nothing in flight, and the bot's own work done."""
+    await bot.engine.settle()
+    await idle(bot)
+
+
+def bot_posts(emulator: SlackEmulator, channel: str) -> list[Message]:
+    """Top-level messages the bot posted in a channel."""
+    return [m for m in emulator.history(channel) if m.bot_id == emulator.bot_id]
+
+
+async def reply_to(emulator: SlackEmulator, message: Message, timeout: float = 5.0) -> Message:  # noqa: ASYNC109
+    """The bot's reply in the thread of `message`."""
+    return await emulator.wait_for_message(
+        message.channel,
+        lambda m: m.thread_ts == message.ts and m.bot_id == emulator.bot_id,
+        timeout=timeout,
+    )
+
+
+def all_text(message: Any) -> str:
+    """A message's fallback text and every text in its blocks, for assertions."""
+    parts = [str(getattr(message, "text", "") or "")]
+    for block in getattr(message, "blocks", None) or []:
+        parts.extend(_texts(block))
+    return "\n".join(parts)
+
+
+def _texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [str(node["text"])] if isinstance(node.get("text"), str) else []
+        return found + [t for value in node.values() for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []
