@@ -328,7 +328,8 @@ def _closest(word: str) -> str | None:
     """The known first word nearest to `word`: a prefix ("hist") wins, else difflib."""
     if len(word) >= 3 and (prefixed := [w for w in _EXAMPLES if w.startswith(word)]):
         return prefixed[0]
-    close = difflib.get_close_matches(word, list(_EXAMPLES), n=1, cutoff=0.6)
+    # 0.75: "lsit" and "plause" are typos of commands; "hello" is not a typo of "help".
+    close = difflib.get_close_matches(word, list(_EXAMPLES), n=1, cutoff=0.75)
     return close[0] if close else None
 
 
