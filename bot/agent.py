@@ -283,7 +283,7 @@ class LLMAgent:
         question = next(
             (m["content"] for m in reversed(turn.messages) if m.get("role") == "user"), ""
         )
-        if suggestion := suggest_command(question, caller.timezone, now):
+        if suggestion := equivalent_command(question, caller.timezone, now):
             text += f" Or use `{escape(suggestion)}`."
         turn.messages.append({"role": "assistant", "content": text})
         return Reply(text=text, blocks=[section(text)])
@@ -361,13 +361,21 @@ def apology(exc: BaseException, text: str, caller: Caller, now: datetime) -> Rep
         first = "Sorry, my AI service took too long to answer."
     else:
         first = "Sorry, I couldn't reach my AI service just now."
-    suggestion = suggest_command(text, caller.timezone, now)
+    suggestion = equivalent_command(text, caller.timezone, now)
     if suggestion:
         tail = f"You can do it yourself with `{escape(suggestion)}`."
     else:
         tail = "Please try again in a minute, or see `/tock help`."
     message = f"{first} {tail}"
     return Reply(text=message, blocks=[section(message)])
+
+
+def equivalent_command(text: str, tz: str, now: datetime) -> str | None:
+    """The `/tock` command doing what `text` asks: plain phrasing first, then the grammar."""
+    # Imported here: bot.offline_agent builds on this module.
+    from bot.offline_agent import suggest
+
+    return suggest(text, tz, now) or suggest_command(strip_mentions(text), tz, now)
 
 
 def _json_or_none(arguments: str | dict[str, Any]) -> Any:

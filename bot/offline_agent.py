@@ -41,6 +41,7 @@ from bot.slash import (
     channel_id,
     extract_channel,
     extract_message,
+    format_command,
     parse_slash,
 )
 from scheduler.clock import Clock
@@ -188,6 +189,29 @@ def _looks_like_create(text: str, head: str) -> bool:
     except SlashError:
         return True  # let the grammar say what is wrong with the quotes
     return message is not None or channel is not None or head in _CREATE_LEADS
+
+
+_SLASH_VERBS = {
+    "get_schedule": "show",
+    "pause_schedule": "pause",
+    "resume_schedule": "resume",
+    "delete_schedule": "delete",
+    "run_schedule_now": "run",
+    "schedule_history": "history",
+}
+
+
+def suggest(text: str, tz: str, now: datetime) -> str | None:
+    """The `/tock` command for a request this agent understands (None if it doesn't)."""
+    try:
+        intent = read_intent(normalize(text), tz, now)
+    except SlashError:
+        return None
+    if intent.command is not None and intent.tool != "unknown":
+        return format_command(intent.command, tz, now)
+    if intent.tool in _SLASH_VERBS and intent.name:
+        return f"/tock {_SLASH_VERBS[intent.tool]} {intent.name}"
+    return None
 
 
 # --------------------------------------------------------------------------- the agent

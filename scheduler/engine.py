@@ -73,6 +73,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()  # the loop parked, a run ended, or a wake came
         self._parked = False
+        self._renewing = False  # a heartbeat write is in flight (settle() waits for it)
         self._saturated = False  # the last claim filled every free slot: more may wait
         self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
         self._stopping = False
@@ -203,6 +204,7 @@ class Engine:
             deadline = self._park_deadline
             if (
                 self._parked
+                and not self._renewing
                 and not self._wake.is_set()
                 and len(self._inflight) <= held()
                 and (deadline is None or deadline > self.clock.now())
@@ -327,6 +329,7 @@ class Engine:
             ids = list(self._inflight)
             if not ids:
                 continue
+            self._renewing = True
             try:
                 kept = await self.store.renew_leases(
                     self.config.owner, ids, self.clock.now(), self.lease
@@ -334,6 +337,9 @@ class Engine:
             except _DB_ERRORS as exc:
                 log.warning("lease renewal failed: %s", exc, extra={"action": "engine.heartbeat"})
                 continue
+            finally:
+                self._renewing = False
+                self._progress.set()
             for run_id in set(ids) - kept:
                 if (task := self._inflight.get(run_id)) is not None:
                     self._lost.add(run_id)

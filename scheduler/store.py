@@ -488,7 +488,7 @@ class Store:
             .join(schedules, schedules.c.id == runs.c.schedule_id)
             .where(runs.c.status == "pending", runs.c.due_at <= now)
             .order_by(runs.c.due_at, runs.c.id)
-            .limit(limit * 2),
+            .limit(limit),
             runs,
             schedules,
         )

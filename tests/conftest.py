@@ -24,7 +24,7 @@ from scheduler.store import Store
 
 PG_URL = os.environ.get("TOCK_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("TOCK_REQUIRE_POSTGRES") == "1"
-TEMPLATE = "tock_template"
+TEMPLATE = f"tock_template_{os.getpid()}"  # one per test session
 _template_ready = False
 _postgres_databases = 0  # how many Postgres databases tests used this session
 
@@ -113,7 +113,11 @@ def clock() -> VirtualClock:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With TOCK_REQUIRE_POSTGRES=1, a run in which no Postgres test ran fails."""
+    """Drop this session's template; with TOCK_REQUIRE_POSTGRES=1, fail if no Postgres test ran."""
+    if _template_ready:
+        import asyncio
+
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
     selected_pg = any(item.get_closest_marker("postgres") for item in session.items)
     if REQUIRE_PG and selected_pg and _postgres_databases == 0:
         print("\nTOCK_REQUIRE_POSTGRES=1 but no Postgres test ran", file=sys.stderr)

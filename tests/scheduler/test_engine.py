@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,7 @@ async def test_transient_errors_retry_with_backoff_then_succeed(h: Harness) -> N
     assert runs[1].error == "RuntimeError: boom"
     assert {r.retry_of for r in runs[1:]} == {runs[0].id}
     rng = random.Random(7)
-    for attempt, (failed, retry) in enumerate(zip(runs, runs[1:], strict=False), start=1):
+    for attempt, (failed, retry) in enumerate(itertools.pairwise(runs), start=1):
         expected = backoff_seconds(attempt, rng=rng)
         assert failed.finished_at is not None
         assert retry.due_at - failed.finished_at == pytest.approx(
