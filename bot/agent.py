@@ -53,7 +53,7 @@ from bot.blocks import (
     with_mentions,
 )
 from bot.reply import Reply
-from bot.slash import suggest_command
+from bot.slash import ChannelResolver, suggest_command
 from scheduler.clock import Clock
 from tools.scheduler_tools import Caller, SchedulerTools
 
@@ -131,6 +131,18 @@ def confirm_reply(tool: str, arguments: dict[str, Any], prompt: str) -> Reply:
     return Reply(text=prompt.replace("*", ""), blocks=blocks)
 
 
+def not_deletable(schedule: dict[str, Any], caller: Caller) -> dict[str, str] | None:
+    """A refusal before asking, when the click could only fail (the tools decide anyway)."""
+    owner = schedule.get("created_by")
+    if caller.is_admin or owner == caller.user_id:
+        return None
+    return {
+        "error": f"only <@{owner}>, who created {schedule.get('name')!r}, or an admin "
+        "can delete it",
+        "hint": "ask them or a workspace admin to do it",
+    }
+
+
 def delete_prompt(name: str) -> str:
     return f"Delete *{escape(name)}*? It stops for everyone and its history goes too."
 
@@ -178,6 +190,7 @@ class LLMAgent:
         max_steps: int = 6,
         timeout_s: float = 20.0,
         clock: Clock | None = None,
+        resolve_channel: ChannelResolver | None = None,
     ) -> None:
         self.client = client
         self.model = model
@@ -185,6 +198,7 @@ class LLMAgent:
         self.max_steps = max_steps
         self.timeout_s = timeout_s  # per model call
         self.clock = clock or tools.clock
+        self.resolve_channel = resolve_channel  # plain "#eng" → id; the tools need ids
         self._schemas = tools.tool_schemas()
 
     async def respond(self, caller: Caller, text: str, history: list[dict[str, Any]]) -> AgentTurn:
@@ -249,13 +263,15 @@ class LLMAgent:
     ) -> dict[str, Any]:
         if refusal := identity_refusal(_json_or_none(arguments)):
             return refusal
+        arguments = await self._with_channel_id(arguments)
         check = CONFIRM_FIRST.get(name)
         if check is None:
             return await self.tools.call(name, caller, arguments)
         # Run only the read-only check; the change waits for the person's click.
         found = await self.tools.call(check, caller, arguments)
-        if is_error(found):
-            return found
+        refusal = found if is_error(found) else not_deletable(found, caller)
+        if refusal:
+            return refusal
         turn.pending.append({"tool": name, "arguments": {"name": found["name"]}})
         return {
             "status": "awaiting_confirmation",
@@ -263,6 +279,15 @@ class LLMAgent:
             "note": "The user now sees Confirm/Cancel buttons. Nothing is deleted unless "
             "they click Confirm; do not say it was deleted.",
         }
+
+    async def _with_channel_id(self, arguments: str | dict[str, Any]) -> str | dict[str, Any]:
+        """Swap a plain `#name` channel for its id when the host can look it up."""
+        decoded = _json_or_none(arguments)
+        channel = decoded.get("channel") if isinstance(decoded, dict) else None
+        if not (self.resolve_channel and isinstance(channel, str) and channel.startswith("#")):
+            return arguments
+        found = await self.resolve_channel(channel[1:].strip().lower())
+        return decoded | {"channel": found} if found else arguments  # else the tool says why
 
     def _final(self, content: str, turn: _Turn) -> Reply:
         text = to_mrkdwn(content) or "Done."

@@ -30,7 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.agent import AgentTurn, confirm_reply, delete_prompt, strip_mentions, trim_history
+from bot.agent import (
+    AgentTurn,
+    confirm_reply,
+    delete_prompt,
+    not_deletable,
+    strip_mentions,
+    trim_history,
+)
 from bot.blocks import error_reply, escape, is_error, section, text_reply, tool_reply
 from bot.reply import Reply
 from bot.slash import (
@@ -80,7 +87,7 @@ _POLITE = re.compile(
 )
 _TRAILING = re.compile(r"(?:[\s,]*(?:please|now|right\s+now|thanks|thank\s+you)\b)*[\s?!.]*$", re.I)
 _LIST = re.compile(
-    r"^(?:list|ls|schedules|(?:show|list|what\s+are|what's|whats|which\s+are)\b.*\bschedules?\b"
+    r"^(?:list|ls|schedules|(?:show|list|what\s+are|what's|whats|which\s+are)\b.*\bschedules\b"
     r"|what'?s\s+scheduled\b)",
     re.IGNORECASE,
 )
@@ -281,8 +288,9 @@ class OfflineAgent:
 
     async def _confirm_delete(self, caller: Caller, name: str) -> Outcome:
         found = await self.tools.call("get_schedule", caller, {"name": name})
-        if is_error(found):  # say what is wrong rather than ask about nothing
-            return error_reply(found), None
+        refusal = found if is_error(found) else not_deletable(found, caller)
+        if refusal:  # say what is wrong rather than offer a button that can only fail
+            return error_reply(refusal), _named(found)
         name = found["name"]
         return confirm_reply("delete_schedule", {"name": name}, delete_prompt(name)), name
 

@@ -239,7 +239,8 @@ def _checked_name(raw: str, verb: str) -> str:
 def _checked_zone(raw: str) -> str:
     zone = _canonical_zones().get(raw.strip().lower())
     if zone is None:
-        close = difflib.get_close_matches(raw.strip(), sorted(_canonical_zones().values()), n=1)
+        zones = sorted(_canonical_zones().values())
+        close = difflib.get_close_matches(raw.strip()[:64], zones, n=1)
         example = f"/tock tz {close[0] if close else 'America/New_York'}"
         raise SlashError(f"“{_shown(raw)}” is not a timezone I know.", example)
     return zone

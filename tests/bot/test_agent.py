@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -32,6 +33,16 @@ STANDUP = {"when": "every weekday at 9:30am", "text": "Standup in 5", "name": "s
 class Members:
     async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
         return True
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """SQLite only: the agent never touches SQL itself, and SQLite keeps this file fast."""
+    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tock.db'}")
+    yield opened
+    pool = opened.engine.pool
+    await opened.close()
+    assert pool.checkedout() == 0, "a test leaked a database connection"
 
 
 @pytest.fixture
@@ -205,6 +216,33 @@ async def test_delete_asks_first_and_runs_only_when_confirmed(
     reply = await run_confirmed(tools, ALICE, json.dumps(payload))
     assert reply.text == "Deleted *standup*."
     assert await store.list_schedules("T1") == []
+
+
+async def test_deleting_someone_elses_schedule_is_refused_before_asking(
+    agent: LLMAgent, fake: FakeOpenAI, tools: SchedulerTools
+) -> None:
+    await tools.create_schedule(BOB, CreateScheduleArgs(**STANDUP))
+    fake.script(tool_call("delete_schedule", {"name": "standup"}), content("Only Bob can."))
+    turn = await agent.respond(ALICE, "delete standup", [])
+    assert "only <@UBOB>" in tool_results(fake, 1)[0]["error"]
+    assert "tock_confirm" not in buttons(turn.reply)
+
+
+async def test_plain_channel_names_are_resolved_by_the_host(
+    client: openai.AsyncOpenAI, tools: SchedulerTools, fake: FakeOpenAI, store: Store
+) -> None:
+    async def resolve(name: str) -> str | None:
+        return {"eng": "CENG"}.get(name)
+
+    agent = LLMAgent(client, "fake-model", tools, resolve_channel=resolve)
+    fake.script(
+        tool_call("create_schedule", STANDUP | {"channel": "#eng"}),
+        tool_call("create_schedule", STANDUP | {"channel": "#nowhere", "name": "other"}),
+        content("Done."),
+    )
+    await agent.respond(ALICE, "standup in #eng", [])
+    assert (await store.get_schedule("T1", "standup")).channel_id == "CENG"
+    assert "can't look up" in tool_results(fake, 2)[-1]["error"]
 
 
 async def test_deleting_a_missing_schedule_feeds_the_error_back(

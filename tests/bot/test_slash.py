@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,7 +223,18 @@ async def resolve(name: str) -> str | None:
 
 @pytest.fixture
 def tools(store: Store, clock: VirtualClock) -> SchedulerTools:
+    """On SQLite and Postgres (the shared `store` fixture)."""
     return SchedulerTools(store, clock, Members(frozenset({"CSECRET"})))
+
+
+@pytest.fixture
+async def lite(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[SchedulerTools]:
+    """On SQLite only, for the many cases where the backend makes no difference."""
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tock.db'}")
+    yield SchedulerTools(store, clock, Members(frozenset({"CSECRET"})))
+    pool = store.engine.pool
+    await store.close()
+    assert pool.checkedout() == 0, "a test leaked a database connection"
 
 
 async def slash(tools: SchedulerTools, text: str, caller: Caller = ALICE) -> Reply:
@@ -259,33 +272,33 @@ async def test_create_list_pause_resume_run_history_delete(tools: SchedulerTools
     assert await tools.store.list_schedules("T1") == []
 
 
-async def test_create_without_quotes_uses_the_remaining_words(tools: SchedulerTools) -> None:
-    await slash(tools, "every friday at 4pm remind us to fill in timesheets")
-    [schedule] = await tools.store.list_schedules("T1")
+async def test_create_without_quotes_uses_the_remaining_words(lite: SchedulerTools) -> None:
+    await slash(lite, "every friday at 4pm remind us to fill in timesheets")
+    [schedule] = await lite.store.list_schedules("T1")
     assert schedule.action["text"] == "Reminder: fill in timesheets"
     assert schedule.channel_id == "CGENERAL"  # where the command was typed
 
 
-async def test_unknown_channel_name_is_a_clear_error(tools: SchedulerTools) -> None:
-    reply = await slash(tools, 'every day at 9 "x" in #nowhere')
+async def test_unknown_channel_name_is_a_clear_error(lite: SchedulerTools) -> None:
+    reply = await slash(lite, 'every day at 9 "x" in #nowhere')
     assert "can't find #nowhere" in reply.text
-    assert await tools.store.list_schedules("T1") == []
+    assert await lite.store.list_schedules("T1") == []
 
 
-async def test_without_a_resolver_plain_names_are_refused(tools: SchedulerTools) -> None:
-    reply = await handle_slash('every day at 9 "x" in #eng', ALICE, tools, tools.store, tools.clock)
+async def test_without_a_resolver_plain_names_are_refused(lite: SchedulerTools) -> None:
+    reply = await handle_slash('every day at 9 "x" in #eng', ALICE, lite, lite.store, lite.clock)
     assert "can't find #eng" in reply.text
 
 
-async def test_tool_refusals_become_replies(tools: SchedulerTools) -> None:
-    assert "not a member" in (await slash(tools, 'every day at 9 "x" in <#CSECRET|secret>')).text
-    assert "no schedule named" in (await slash(tools, "pause nothing")).text
-    assert "at most every" in (await slash(tools, 'every minute "spam"')).text
-    await slash(tools, 'every day at 9 "x"')
-    [schedule] = await tools.store.list_schedules("T1")
-    refused = await slash(tools, f"delete {schedule.name}", caller=BOB)
+async def test_tool_refusals_become_replies(lite: SchedulerTools) -> None:
+    assert "not a member" in (await slash(lite, 'every day at 9 "x" in <#CSECRET|secret>')).text
+    assert "no schedule named" in (await slash(lite, "pause nothing")).text
+    assert "at most every" in (await slash(lite, 'every minute "spam"')).text
+    await slash(lite, 'every day at 9 "x"')
+    [schedule] = await lite.store.list_schedules("T1")
+    refused = await slash(lite, f"delete {schedule.name}", caller=BOB)
     assert "<@UALICE>" in json.dumps(refused.blocks)  # the owner is named as a link
-    assert await tools.store.list_schedules("T1") != []
+    assert await lite.store.list_schedules("T1") != []
 
 
 async def test_tz_sets_and_shows_the_timezone(tools: SchedulerTools) -> None:
@@ -310,15 +323,15 @@ async def test_tz_sets_and_shows_the_timezone(tools: SchedulerTools) -> None:
     ],
     ids=lambda t: t[:20] or "<empty>",
 )
-async def test_odd_input_always_gets_a_reply(tools: SchedulerTools, text: str) -> None:
-    reply = await slash(tools, text)
+async def test_odd_input_always_gets_a_reply(lite: SchedulerTools, text: str) -> None:
+    reply = await slash(lite, text)
     assert reply.text and reply.blocks
     assert "Traceback" not in _all_text(reply)
-    assert await tools.store.list_schedules("T1") == []
+    assert await lite.store.list_schedules("T1") == []
 
 
-async def test_unknown_input_shows_help_and_a_close_example(tools: SchedulerTools) -> None:
-    reply = await slash(tools, "plause standup")
+async def test_unknown_input_shows_help_and_a_close_example(lite: SchedulerTools) -> None:
+    reply = await slash(lite, "plause standup")
     text = _all_text(reply)
     assert "/tock pause standup" in text
     assert "/tock list mine" in text  # the help follows
