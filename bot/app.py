@@ -19,6 +19,7 @@ from bot.context import Deps
 from bot.listeners import register_all
 
 log = logging.getLogger(__name__)
+BOLT_LOGGER = "tock.bolt"  # its level is set by bot.runtime
 
 
 def build_app(deps: Deps) -> AsyncApp:
@@ -31,7 +32,7 @@ def build_app(deps: Deps) -> AsyncApp:
         # Socket Mode requests arrive over an authenticated socket, unsigned.
         request_verification_enabled=bool(signing_secret),
         process_before_response=False,
-        logger=logging.getLogger("tock.bolt"),
+        logger=logging.getLogger(BOLT_LOGGER),
     )
     register_all(app, deps)
 

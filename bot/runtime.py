@@ -34,7 +34,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.agent import Agent, LLMAgent
-from bot.app import build_app
+from bot.app import BOLT_LOGGER, build_app
 from bot.background import Background
 from bot.config import Settings, secret
 from bot.context import Deps, SlackDirectory
@@ -50,6 +50,7 @@ from tools.scheduler_tools import SchedulerTools
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+SLACK_LOGGER = "tock.slack"
 REPLY_GRACE_S = 10.0  # replies in flight get this long at shutdown
 SLACK_HTTP_TIMEOUT_S = 30  # per Web API call
 _LOG_EXTRAS = (
@@ -134,6 +135,7 @@ async def running_bot(
     (tests speed them up); `llm` replaces the OpenAI client built from settings.
     """
     clock = clock or SystemClock()
+    _set_library_log_levels(settings.log_level)
     async with AsyncExitStack() as stack:
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
@@ -174,6 +176,7 @@ def _build_deps(
         base_url=settings.slack_api_url,
         session=session,  # one connection pool for every Web API call
         timeout=SLACK_HTTP_TIMEOUT_S,
+        logger=logging.getLogger(SLACK_LOGGER),
     )
     directory = SlackDirectory(
         client,
@@ -285,7 +288,17 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Library chatter only when debugging Tock itself.
+    _set_library_log_levels(level)
+
+
+def _set_library_log_levels(level: str) -> None:
+    """Library chatter only when debugging Tock itself.
+
+    Set on the loggers themselves: slack_sdk and Bolt test `logger.level`, not
+    the effective level, and format a debug line for every request while it
+    is NOTSET.
+    """
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
-    for name in ("slack_bolt", "slack_sdk", "tock.bolt", "aiohttp.access", "httpx", "openai"):
+    names = (SLACK_LOGGER, BOLT_LOGGER, "slack_bolt", "slack_sdk", "aiohttp.access", "openai")
+    for name in names:
         logging.getLogger(name).setLevel(quiet)

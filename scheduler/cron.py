@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,7 @@ _FIELDS = (
 _ATOM = re.compile(r"^(?:\*|(?P<lo>\w+)(?:-(?P<hi>\w+))?)(?:/(?P<step>\w+))?$")
 
 
+@lru_cache(maxsize=4096)  # pure; the engine re-reads the same expressions constantly
 def normalize(expr: str) -> str:
     """Return the canonical 5-field form of `expr`, or raise CronError."""
     text = " ".join(expr.split())
@@ -62,6 +64,7 @@ def normalize(expr: str) -> str:
     return " ".join(checked).upper()
 
 
+@lru_cache(maxsize=4096)
 def validate(expr: str) -> str:
     """Raise CronError with a readable reason if `expr` is not valid cron."""
     normalized = normalize(expr)

@@ -75,6 +75,7 @@ class Engine:
         self._parked = False
         self._renewing = False  # a heartbeat write is in flight (settle() waits for it)
         self._saturated = False  # the last claim filled every free slot: more may wait
+        self._waiting: set[int] = set()  # schedules whose queued runs wait for a running one
         self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
         self._stopping = False
         self._park_deadline: datetime | None = None
@@ -163,7 +164,7 @@ class Engine:
             done += await self.store.reclaim_expired(now, retry_at)
         while True:
             capacity = self._capacity()
-            materialized, claimed = await self.store.advance(
+            materialized, claim = await self.store.advance(
                 now,
                 plan_slots,
                 self.config.owner,
@@ -171,10 +172,11 @@ class Engine:
                 capacity,
                 self.config.materialize_batch,
             )
-            for item in claimed:
+            for item in claim.runs:
                 self._spawn(item)
-            done += materialized + len(claimed)
-            self._saturated = len(claimed) == capacity
+            done += materialized + len(claim.runs)
+            self._saturated = len(claim.runs) == capacity
+            self._waiting = claim.waiting
             if materialized < self.config.materialize_batch:
                 return done
 
@@ -219,7 +221,7 @@ class Engine:
     # -- running one run -----------------------------------------------------
 
     def _spawn(self, item: ClaimedRun) -> None:
-        run_id = item.run.id
+        run_id, schedule_id = item.run.id, item.schedule.id
         task = asyncio.create_task(self._execute(item), name=f"tock-run-{run_id}")
         self._inflight[run_id] = task
         self._busy.set()
@@ -230,8 +232,8 @@ class Engine:
             if not self._inflight:
                 self._busy.clear()
             self._progress.set()
-            if self._saturated:
-                self.wake()  # capacity freed while runnable runs were waiting
+            if self._saturated or schedule_id in self._waiting:
+                self.wake()  # capacity freed, or a run queued behind this one may start
 
         task.add_done_callback(done)
 

@@ -37,6 +37,7 @@ from scheduler.models import (
     user_settings,
 )
 from scheduler.records import ClaimedRun, Run, Schedule, ScheduleSpec, SlotPlan
+from scheduler.triggers import trigger_from_dict
 
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "tock_changes"
@@ -52,6 +53,12 @@ class AuditEntry:
     schedule_name: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    runs: list[ClaimedRun]
+    waiting: set[int]  # schedules with runnable runs held back by a running one
 
 
 @dataclass(frozen=True)
@@ -403,7 +410,7 @@ class Store:
         lease: timedelta,
         limit: int,
         batch: int = 500,
-    ) -> tuple[int, list[ClaimedRun]]:
+    ) -> tuple[int, Claim]:
         """Materialize due slots and claim runnable runs in one transaction.
 
         The engine's hot path: one round of locking instead of two.
@@ -476,15 +483,22 @@ class Store:
         two replicas cannot both start one exclusive schedule.
         """
         async with self._tx() as conn:
-            return await self._claim(conn, owner, now, lease, limit)
+            return (await self._claim(conn, owner, now, lease, limit)).runs
 
     async def _claim(
         self, conn: AsyncConnection, owner: str, now: datetime, lease: timedelta, limit: int
-    ) -> list[ClaimedRun]:
+    ) -> Claim:
         if limit <= 0:
-            return []
+            return Claim([], set())
+        other = runs.alias("other")
+        busy = (
+            sa.select(other.c.id)
+            .where(other.c.schedule_id == runs.c.schedule_id, other.c.status == "running")
+            .exists()
+            .label("busy")
+        )
         candidates = self._lock(
-            sa.select(runs, schedules.c.overlap)
+            sa.select(runs, busy, *_SCHEDULE_COLUMNS)
             .join(schedules, schedules.c.id == runs.c.schedule_id)
             .where(runs.c.status == "pending", runs.c.due_at <= now)
             .order_by(runs.c.due_at, runs.c.id)
@@ -493,10 +507,9 @@ class Store:
             schedules,
         )
         rows = (await conn.execute(candidates)).all()
-        if not rows:
-            return []
-        busy = await self._busy_schedules(conn, {r.schedule_id for r in rows})
-        take, skip = _choose(rows, busy, limit)
+        take, skip = _choose(rows, {r.schedule_id for r in rows if r.busy}, limit)
+        left = set(take) | set(skip)
+        waiting = {r.schedule_id for r in rows if r.id not in left}
         if skip:
             await conn.execute(
                 runs.update()
@@ -504,31 +517,16 @@ class Store:
                 .values(status="skipped", finished_at=now, error="previous run still running")
             )
         if not take:
-            return []
-        claimed = (
-            await conn.execute(
-                runs.update()
-                .where(runs.c.id.in_(take))
-                .values(
-                    status="running",
-                    lease_owner=owner,
-                    lease_expires_at=now + lease,
-                    started_at=now,
-                )
-                .returning(runs)
-            )
-        ).all()
-        sids = {r.schedule_id for r in claimed}
-        srows = (await conn.execute(sa.select(schedules).where(schedules.c.id.in_(sids)))).all()
-        by_id = {r.id: Schedule.from_row(r) for r in srows}
-        out = [ClaimedRun(Run.from_row(r), by_id[r.schedule_id]) for r in claimed]
-        return sorted(out, key=lambda c: (c.run.due_at, c.run.id))
-
-    async def _busy_schedules(self, conn: AsyncConnection, sids: set[int]) -> set[int]:
-        stmt = sa.select(runs.c.schedule_id).where(
-            runs.c.status == "running", runs.c.schedule_id.in_(sids)
-        )
-        return set((await conn.execute(stmt)).scalars())
+            return Claim([], waiting)
+        leased = {
+            "status": "running",
+            "lease_owner": owner,
+            "lease_expires_at": now + lease,
+            "started_at": now,
+        }
+        await conn.execute(runs.update().where(runs.c.id.in_(take)).values(leased))
+        by_id = {r.id: r for r in rows}
+        return Claim([_claimed(by_id[run_id], leased) for run_id in take], waiting)
 
     async def renew_leases(
         self, owner: str, run_ids: Sequence[int], now: datetime, lease: timedelta
@@ -573,19 +571,11 @@ class Store:
                 lease_expires_at=None,
             )
         )
-        queued = (
-            sa.select(runs.c.id)
-            .where(runs.c.schedule_id == run.schedule_id, runs.c.status == "pending")
-            .limit(1)
-        )
         async with self._tx(notify=retry_at is not None) as conn:
             if (await conn.execute(stmt)).rowcount != 1:
                 return False
             if retry_at is not None:
                 await conn.execute(runs.insert().values(_retry_values(run, retry_at, now)))
-            waiting = (await conn.execute(queued)).first() is not None
-        if waiting and retry_at is None:
-            self._changed()  # a run queued behind this one may start now
         return True
 
     async def reclaim_expired(self, now: datetime, retry_at: datetime) -> int:
@@ -743,6 +733,18 @@ class Store:
             await conn.execute(stmt)
 
 
+_SCHEDULE_COLUMNS = [c.label(f"s_{c.name}") for c in schedules.c]
+
+
+def _claimed(row: Any, leased: dict[str, Any]) -> ClaimedRun:
+    """A ClaimedRun from a candidate row (run + `s_`-prefixed schedule columns)."""
+    data = row._mapping
+    run = Run(**{k: leased.get(k, data[k]) for k in Run.__dataclass_fields__})
+    schedule_data = {c.name: data[f"s_{c.name}"] for c in schedules.c}
+    schedule_data["trigger"] = trigger_from_dict(schedule_data["trigger"])
+    return ClaimedRun(run, Schedule(**schedule_data))
+
+
 def _choose(rows: Sequence[Any], busy: set[int], limit: int) -> tuple[list[int], list[int]]:
     """Pick runs to start and runs to skip under each schedule's overlap policy."""
     take: list[int] = []
@@ -750,10 +752,10 @@ def _choose(rows: Sequence[Any], busy: set[int], limit: int) -> tuple[list[int],
     for row in rows:
         if len(take) >= limit:
             break
-        if row.overlap == "allow":
+        if row.s_overlap == "allow":
             take.append(row.id)
         elif row.schedule_id in busy:
-            if row.overlap == "skip" and row.trigger in ("schedule", "catch-up"):
+            if row.s_overlap == "skip" and row.trigger in ("schedule", "catch-up"):
                 skip.append(row.id)
         else:
             take.append(row.id)
