@@ -197,7 +197,9 @@ async def bot_process(ws: Workspace, directory: str) -> AsyncIterator[str]:
     ready = asyncio.Event()
     logs = asyncio.create_task(_read_logs(child.stderr, ready))
     try:
-        done, _ = await asyncio.wait({logs, asyncio.ensure_future(ready.wait())}, timeout=60)
+        started = asyncio.ensure_future(ready.wait())
+        await asyncio.wait({logs, started}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        started.cancel()
         if not ready.is_set():
             raise RuntimeError("the bot did not start; run `tock run` by hand to see why")
         yield f"http://127.0.0.1:{port}/slack/events"

@@ -22,6 +22,17 @@ log = logging.getLogger(__name__)
 BOLT_LOGGER = "tock.bolt"  # its level is set by bot.runtime
 
 
+class _ExpectedTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins: it should."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_log = logging.getLogger(BOLT_LOGGER)
+_bolt_log.addFilter(_ExpectedTokenWarning())
+
+
 def build_app(deps: Deps) -> AsyncApp:
     signing_secret = secret(deps.settings.slack_signing_secret)
     app = AsyncApp(
@@ -32,7 +43,7 @@ def build_app(deps: Deps) -> AsyncApp:
         # Socket Mode requests arrive over an authenticated socket, unsigned.
         request_verification_enabled=bool(signing_secret),
         process_before_response=False,
-        logger=logging.getLogger(BOLT_LOGGER),
+        logger=_bolt_log,
     )
     register_all(app, deps)
 

@@ -39,7 +39,6 @@ from bot.config import Settings
 from bot.emulator import Ephemeral, Message, PushResult, SlackEmulator
 from bot.runtime import Bot, running_bot
 
-log = logging.getLogger(__name__)
 CONSOLE_DB = "sqlite+aiosqlite:///tock-console.db"
 DEFAULT_TZ = "America/New_York"
 YOU, GENERAL, ENG = "U0CONSOLE", "C0GENERAL", "C0ENG"
@@ -198,9 +197,10 @@ def _block_lines(block: dict[str, Any]) -> list[str]:
 class Console:
     """The person at the keyboard, speaking Slack to the bot through the emulator."""
 
-    def __init__(self, emulator: SlackEmulator, bot: Bot, out: TextIO) -> None:
+    def __init__(self, emulator: SlackEmulator, bot: Bot, out: TextIO, *, echo: bool) -> None:
         self.emulator = emulator
         self.bot = bot
+        self.echo = echo  # a terminal shows what was typed; a script or a pipe does not
         self.transcript = Transcript(emulator, out)
         self.channel = GENERAL
         self.waited: set[tuple[str, str]] = set()
@@ -212,7 +212,8 @@ class Console:
             return True
         if line in (":quit", ":q", ":exit"):
             return False
-        self.transcript.say(f"[{self.transcript.label(self.channel)}] you: {line}")
+        if self.echo:
+            self.transcript.say(f"[{self.transcript.label(self.channel)}] you: {line}")
         if line in (":help", ":h"):
             self.transcript.say(HELP)
         elif line == ":wait":
@@ -322,7 +323,8 @@ async def run_console(
     seed(emulator, timezone or local_timezone())
     try:
         async with running_bot(console_settings(settings, emulator)) as bot:
-            console = Console(emulator, bot, out)
+            echo = lines is not None or not sys.stdin.isatty()
+            console = Console(emulator, bot, out, echo=echo)
             console.transcript.drain()  # what is already there is not news
             console.transcript.say(_banner(bot, console, lines is None))
             watcher = asyncio.create_task(console.watch(), name="console-watch")

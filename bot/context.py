@@ -17,9 +17,10 @@ expire entries by advancing it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 FALLBACK_TZ = "UTC"
 MAX_CHANNEL_PAGES = 20  # conversations.list pages read to resolve one #name
+# Agent turns at once. More wait their turn, so a burst of mentions cannot
+# queue hundreds of statements ahead of a slash command's few (the database
+# serves in order) or starve acks of CPU.
+MAX_CONCURRENT_TURNS = 8
 _LOOKUP_ERRORS = (SlackApiError, aiohttp.ClientError, OSError)
 
 
@@ -224,3 +229,6 @@ class Deps:
     agent: Agent
     background: Background
     metrics: Metrics
+    turns: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_TURNS)
+    )

@@ -87,6 +87,7 @@ class Metrics:
         except (TimeoutError, sa.exc.SQLAlchemyError, OSError) as error:
             log.warning("metrics: run counts unavailable: %s", error)
             return
+        self.runs.clear()  # a status with no runs left must not keep its old count
         for status, count in counts.items():
             self.runs.labels(status).set(count)
 

@@ -47,6 +47,7 @@ from scheduler.engine import Engine, EngineConfig
 from scheduler.jobs import JobRegistry
 from scheduler.store import Store
 from tools.scheduler_tools import SchedulerTools
+from tools.timeparse import warm_up
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -136,6 +137,7 @@ async def running_bot(
     """
     clock = clock or SystemClock()
     _set_library_log_levels(settings.log_level)
+    warm_up()  # dateparser's first parse takes ~100 ms: not on someone's first command
     async with AsyncExitStack() as stack:
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
@@ -152,13 +154,21 @@ async def running_bot(
         deps = _build_deps(settings, store, clock, session, llm, limits, sender_clock, sender_sleep)
         engine = Engine(store, _job_registry(deps, llm, settings.model), clock, engine_config)
         await engine.start()
-        stack.push_async_callback(engine.stop)
+        stack.push_async_callback(_stop_engine, engine)
         stack.push_async_callback(deps.background.close, REPLY_GRACE_S)
         app = build_app(deps)
         url = await _start_web(stack, settings, app, engine, store, deps)
         if settings.socket_mode:
             await _start_socket_mode(stack, settings, app)
         yield Bot(settings, deps, store, engine, app, url)
+
+
+async def _stop_engine(engine: Engine) -> None:
+    """Stop the engine; if it had died, log why and let the rest shut down."""
+    try:
+        await engine.stop()
+    except Exception:  # the engine's own failure: already fatal, still close the store
+        log.exception("the scheduler engine failed", extra={"action": "engine.failed"})
 
 
 def _build_deps(

@@ -172,7 +172,9 @@ class SlackJobs:
 
     # ---- posting and failing -------------------------------------------------
 
-    async def _post(self, ctx: RunContext, text: str, blocks: list[dict] | None = None) -> str:
+    async def _post(
+        self, ctx: RunContext, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
         channel = ctx.schedule.channel_id
         if not channel:
             raise PermanentJobError("the schedule has no channel to post in")

@@ -24,6 +24,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.context import Deps
 from bot.delivery import DeliveryError
 from bot.reply import Reply
+from tools.caller import Caller
 
 log = logging.getLogger(__name__)
 APOLOGY = (
@@ -100,13 +101,8 @@ def inbound(
         text=without_mention(str(event.get("text") or ""), context.bot_user_id),
         thread_ts=str(event.get("thread_ts") or event["ts"]),
         event_id=body.get("event_id"),
-        retry_num=retry[0] or _socket_retry(body),
+        retry_num=retry[0],  # Bolt mirrors Socket Mode's retry_attempt into this header
     )
-
-
-def _socket_retry(body: dict[str, Any]) -> str | None:
-    attempt = body.get("retry_attempt")
-    return str(attempt) if attempt else None
 
 
 def without_mention(text: str, bot_user_id: str | None) -> str:
@@ -121,7 +117,12 @@ def start_turn(deps: Deps, message: Inbound) -> None:
 
 
 async def converse(deps: Deps, message: Inbound) -> None:
-    """One agent turn for one Slack message (called once per event_id)."""
+    """One agent turn for one Slack message, answered once per event_id."""
+    async with deps.turns:
+        await _converse(deps, message)
+
+
+async def _converse(deps: Deps, message: Inbound) -> None:
     extra = {"action": "agent.turn", "event_id": message.event_id, "retry": message.retry_num}
     key = f"event:{message.event_id}"
     if message.event_id and not await deps.store.first_time_seen(key, deps.clock.now()):
@@ -139,7 +140,7 @@ async def converse(deps: Deps, message: Inbound) -> None:
 
 
 async def _agent_reply(
-    deps: Deps, caller: Any, text: str, history: list[dict[str, Any]], extra: dict[str, Any]
+    deps: Deps, caller: Caller, text: str, history: list[dict[str, Any]], extra: dict[str, Any]
 ) -> tuple[Reply, list[dict[str, Any]] | None]:
     try:
         turn = await deps.agent.respond(caller, text, history)

@@ -52,6 +52,25 @@ async def settle(bot: Bot) -> None:
     await idle(bot)
 
 
+async def slash_answer(
+    emulator: SlackEmulator, bot: Bot, text: str, user: str = "alice", channel: str = "general"
+) -> dict[str, Any]:
+    """`/tock text` over HTTP; the ephemeral answer's body, wherever it came.
+
+    A quick command is answered in the ack; a slow one (a cold start, a busy
+    machine) is acked empty and answered on its response_url. Both are right.
+    """
+    before = len(emulator.responses)
+    pushed = await emulator.send_command(bot.events_url, text=text, user=user, channel=channel)
+    assert pushed.status == 200, pushed.body
+    assert pushed.elapsed < 3.0
+    if pushed.body:
+        return dict(pushed.json())
+    await idle(bot)
+    [answer] = emulator.responses[before:]
+    return answer.body
+
+
 def bot_posts(emulator: SlackEmulator, channel: str) -> list[Message]:
     """Top-level messages the bot posted in a channel."""
     return [m for m in emulator.history(channel) if m.bot_id == emulator.bot_id]

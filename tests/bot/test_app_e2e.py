@@ -23,7 +23,15 @@ from scheduler.records import ScheduleSpec
 from scheduler.triggers import CronTrigger
 from tests.bot.conftest import EmulatorFactory, FastTime
 from tests.bot.fake_openai import FakeOpenAI, content, tool_call
-from tests.bot.harness import all_text, bot_posts, bot_settings, idle, reply_to, settle
+from tests.bot.harness import (
+    all_text,
+    bot_posts,
+    bot_settings,
+    idle,
+    reply_to,
+    settle,
+    slash_answer,
+)
 
 
 @pytest.fixture
@@ -60,10 +68,7 @@ async def mention_in_thread(
 
 async def slash(emulator: SlackEmulator, bot: Bot, text: str, user: str = "alice") -> str:
     """Run `/tock text`; the ephemeral answer's text and blocks, flattened."""
-    pushed = await emulator.send_command(bot.events_url, text=text, user=user, channel="general")
-    assert pushed.status == 200, pushed.body
-    assert pushed.elapsed < 3.0
-    body = pushed.json()
+    body = await slash_answer(emulator, bot, text, user)
     assert body["response_type"] == "ephemeral"
     return all_text(_Shown(body))
 
@@ -98,6 +103,22 @@ async def test_a_mention_creates_a_schedule_and_the_engine_posts_it(
     await settle(bot)
     [post] = bot_posts(emulator, "general")
     assert post.text == "Standup on Monday at 09:00"
+
+
+async def test_the_same_flow_works_on_every_database(
+    emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock, db_url: str
+):
+    settings = bot_settings(emulator, tmp_path, database_url=db_url)
+    async with running_bot(settings, clock=clock) as bot:
+        asked = await mention(emulator, bot, 'post "Hi {weekday}" every day at 9am')
+        card = await reply_to(emulator, asked)
+        await clock.advance(hours=2)
+        await settle(bot)
+        assert [m.text for m in bot_posts(emulator, "general")] == ["Hi Monday"]
+        await click(emulator, bot, card, "tock_pause")
+        [schedule] = (await schedules(bot, emulator)).values()
+        assert schedule.status == "paused"
+        assert schedule.name in await slash(emulator, bot, "list")
 
 
 async def test_the_llm_agent_creates_a_schedule_through_scripted_tool_calls(
@@ -176,7 +197,8 @@ async def test_a_retried_event_is_answered_once(
     await reply_to(emulator, message)
     await idle(bot)
     assert len(emulator.replies("general", message.ts)) == 1
-    assert bot.deps.metrics.duplicates._value.get() == 2
+    registry = bot.deps.metrics.registry
+    assert registry.get_sample_value("tock_slack_duplicate_events_total") == 2
 
 
 # ---- /tock -----------------------------------------------------------------------
@@ -205,6 +227,17 @@ async def test_slash_commands_create_list_pause_resume_run_and_delete(
 
     await slash(emulator, bot, f"delete {name}")
     assert await schedules(bot, emulator) == {}
+
+
+async def test_a_slow_slash_command_is_acked_at_once_and_answered_later(
+    bot: Bot, emulator: SlackEmulator
+):
+    emulator.inject_fault("users.info", error=None, delay=0.5)  # a cold, slow Slack lookup
+    pushed = await emulator.send_command(bot.events_url, text="help", user="bob", channel="general")
+    assert (pushed.status, pushed.body) == (200, "")
+    assert pushed.elapsed < 0.5
+    answer = await emulator.wait_for_response(lambda r: r.user == emulator.user("bob").id)
+    assert answer.response_type == "ephemeral" and "Tock" in answer.body["text"]
 
 
 async def test_slash_tz_changes_how_later_times_are_read(bot: Bot, emulator: SlackEmulator):
@@ -313,15 +346,25 @@ async def test_delete_asked_in_chat_needs_the_confirm_button(bot: Bot, emulator:
     assert await schedules(bot, emulator) == {}
 
 
-async def test_opening_app_home_publishes_my_schedules(bot: Bot, emulator: SlackEmulator):
+async def test_opening_app_home_publishes_my_schedules_with_their_last_result(
+    bot: Bot, emulator: SlackEmulator
+):
     await slash(emulator, bot, 'every day at 9am "Mine"')
     await slash(emulator, bot, 'every day at 10am "Bobs"', user="bob")
+    [mine] = [
+        s.name for s in (await schedules(bot, emulator)).values() if s.action["text"] == "Mine"
+    ]
+    await slash(emulator, bot, f"run {mine}")
+    await emulator.wait_for_message("general", lambda m: m.text == "Mine")
+    await settle(bot)
+
     alice = emulator.user("alice").id
     event = {"type": "app_home_opened", "user": alice, "channel": "D0HOME", "tab": "home"}
     assert (await emulator.send_event(bot.events_url, event)).status == 200
     view = await emulator.wait_for_home("alice")
     shown = all_text(_Shown(view))
-    assert "mine" in shown.lower() and "bobs" not in shown.lower()
+    assert mine in shown and "bobs" not in shown.lower()
+    assert "Next:" in shown and "Last: :white_check_mark: succeeded" in shown
 
 
 # ---- delivery under pressure -----------------------------------------------------

@@ -50,8 +50,12 @@ async def test_a_script_runs_line_by_line_and_prints_every_answer(tmp_path: Path
     # Slash answers are ephemeral; #eng typed in a command became a channel link.
     assert "[#eng] tock (only you): Scheduled *wrap*." in text
     assert "(Europe/Berlin) in #eng" in text
-    # Run-now posts into #eng, and :wait waited for it.
-    assert "[#eng] tock: Wrap up" in lines[lines.index("[#eng] you: :wait") + 1 :]
+    # Run-now posts into #eng; :wait makes sure it landed before the next line.
+    ran, paused = (
+        lines.index("[#eng] you: /tock run wrap"),
+        lines.index("[#eng] you: /tock pause wrap"),
+    )
+    assert "[#eng] tock: Wrap up" in lines[ran:paused]
     assert "[#eng] tock (only you): Paused *wrap*." in text
     assert "(tock only hears @tock … and /tock …)" in text
     assert "no channel #nowhere; there are #general, #eng" in text

@@ -11,7 +11,7 @@ import pytest
 from bot.emulator import SlackEmulator
 from bot.runtime import Bot, running_bot
 from scheduler.clock import VirtualClock
-from tests.bot.harness import bot_settings
+from tests.bot.harness import bot_settings, slash_answer
 
 
 @pytest.fixture
@@ -42,10 +42,7 @@ async def test_readyz_needs_the_engine_and_the_database(bot: Bot, http: aiohttp.
 async def test_metrics_count_acks_runs_and_sender_posts(
     bot: Bot, emulator: SlackEmulator, http: aiohttp.ClientSession
 ):
-    pushed = await emulator.send_command(
-        bot.events_url, text="help", user="alice", channel="general"
-    )
-    assert pushed.status == 200
+    await slash_answer(emulator, bot, "help")
     status, text = await get(http, f"{bot.url}/metrics")
     assert status == 200
     assert 'tock_slack_requests_total{kind="command",status="200"} 1.0' in text
