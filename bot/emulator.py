@@ -761,10 +761,21 @@ class SlackEmulator:
             return ref
 
     def _require_channel(self, params: Params, key: str = "channel") -> Channel:
+        ref = str(params.get(key, ""))
         try:
-            return self.channel(str(params.get(key, "")))
+            return self.channel(ref)
         except KeyError:
+            if ref in self.users:  # as in Slack: a user id reaches the app's DM with them
+                return self.dm_channel(ref)
             raise ApiError("channel_not_found") from None
+
+    def dm_channel(self, user: str) -> Channel:
+        """The bot's direct-message channel with ``user``, created on first use."""
+        member = self.user(user)
+        dm_id = "D" + member.id.lstrip("U")
+        if dm_id not in self.channels:
+            self.add_channel(f"dm-{member.name}", members=[member.id], channel_id=dm_id)
+        return self.channels[dm_id]
 
     def _require_user(self, user_ref: Any) -> User:
         try:

@@ -108,14 +108,14 @@ async def serve(settings: Settings) -> int:
 async def _until_stopped(stop: asyncio.Event, engine: Engine) -> bool:
     """Wait for a stop signal or the engine's end; True if the engine ended first."""
     waiter = asyncio.ensure_future(stop.wait())
-    # Engine exposes no public handle on its loop task; this is the one place
-    # that watches it (a dead engine must take the process down).
-    engine_task: asyncio.Future[None] = engine._task or asyncio.get_running_loop().create_future()
+    ended = asyncio.ensure_future(engine.wait())
     try:
-        await asyncio.wait({waiter, engine_task}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({waiter, ended}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiter.cancel()
-    return engine_task.done() and not stop.is_set()
+        if not ended.done():
+            ended.cancel()
+    return ended.done() and not stop.is_set()
 
 
 @asynccontextmanager

@@ -112,6 +112,11 @@ class Engine:
         if self._task is not None:
             await self._task
 
+    async def wait(self) -> None:
+        """Return when the loop started by `start` ends (stopped, or died: then raise)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def run(self) -> None:
         """The loop and its heartbeat, supervised: if either dies, both stop loudly."""
         unlisten = await self.store.listen(self.wake)

@@ -235,7 +235,8 @@ class SchedulerTools:
             created_by=caller.user_id,
             source=_checked_source(source or self.source),
         )
-        request = parsed.remainder or args.text
+        # The remainder may be only filler ("post"); the message text names it better.
+        request = (derive_name(parsed.remainder) and parsed.remainder) or args.text
         schedule = await self._insert(caller, spec, args.name, request, now)
         _log("create", caller, schedule.name)
         return {**schedule_view(schedule), "understood_as": parsed.description}
