@@ -80,12 +80,10 @@ def local_timezone() -> str:
 
 
 def seed(emulator: SlackEmulator, timezone: str) -> None:
-    """ "you", #general and #eng with the bot, and a stand-in for your DM with tock."""
+    """ "you", and #general and #eng with you and the bot (your DM opens on first use)."""
     emulator.add_user("you", tz=timezone, user_id=YOU, real_name="You")
     emulator.add_channel("general", members=[YOU], channel_id=GENERAL)
     emulator.add_channel("eng", members=[YOU], channel_id=ENG)
-    # The emulator has no IM channels; posts to your user id (pause notices) land here.
-    emulator.add_channel("dm", members=[YOU], channel_id=YOU)
 
 
 def console_settings(settings: Settings, emulator: SlackEmulator) -> Settings:
@@ -111,16 +109,17 @@ class Transcript:
     emulator: SlackEmulator
     out: TextIO
     shown: set[tuple[str, str, str]] = field(default_factory=set)
-    ephemerals_seen: int = 0
+    # By key, not position: a response_url may replace an ephemeral in place.
+    ephemerals_shown: set[tuple[str, str, str]] = field(default_factory=set)
 
     def drain(self) -> None:
         for channel_id, messages in list(self.emulator.messages.items()):
             for message in list(messages):
                 self._message(channel_id, message)
-        new = self.emulator.ephemerals[self.ephemerals_seen :]
-        self.ephemerals_seen += len(new)
-        for ephemeral in new:
-            self._ephemeral(ephemeral)
+        for ephemeral in list(self.emulator.ephemerals):
+            if _ephemeral_key(ephemeral) not in self.ephemerals_shown:
+                self.ephemerals_shown.add(_ephemeral_key(ephemeral))
+                self._ephemeral(ephemeral)
 
     def has_news(self) -> bool:
         unseen = any(
@@ -128,7 +127,9 @@ class Transcript:
             for messages in self.emulator.messages.values()
             for m in messages
         )
-        return unseen or len(self.emulator.ephemerals) > self.ephemerals_seen
+        return unseen or any(
+            _ephemeral_key(e) not in self.ephemerals_shown for e in self.emulator.ephemerals
+        )
 
     def _message(self, channel_id: str, message: Message) -> None:
         key = _key(message)
@@ -154,10 +155,10 @@ class Transcript:
             self.say(f"[{self.label(channel_id)}] tock (only you): {shown}")
 
     def label(self, channel_id: str) -> str:
-        if channel_id == YOU:
-            return "DM"
         channel = self.emulator.channels.get(channel_id)
-        return f"#{channel.name}" if channel else channel_id
+        if channel is None:
+            return channel_id
+        return "DM" if channel.is_im else f"#{channel.name}"
 
     def render(self, text: str, blocks: list[dict[str, Any]] | None) -> str:
         """Block Kit as plain lines: sections, context, and buttons as [Label]."""
@@ -180,6 +181,10 @@ class Transcript:
 
 def _key(message: Message) -> tuple[str, str, str]:
     return (message.channel, message.ts, message.text + json.dumps(message.blocks))
+
+
+def _ephemeral_key(ephemeral: Ephemeral) -> tuple[str, str, str]:
+    return (ephemeral.channel, ephemeral.message_ts, ephemeral.text + json.dumps(ephemeral.blocks))
 
 
 def _block_lines(block: dict[str, Any]) -> list[str]:
@@ -233,7 +238,7 @@ class Console:
         try:
             self.channel = self.emulator.channel(name).id
         except KeyError:
-            names = ", ".join(f"#{c.name}" for c in self.emulator.channels.values() if c.id != YOU)
+            names = ", ".join(f"#{c.name}" for c in self.emulator.channels.values() if not c.is_im)
             self.transcript.say(f"    no channel #{name}; there are {names}")
 
     def escape(self, text: str) -> str:
@@ -276,10 +281,11 @@ class Console:
         """
 
         def landed() -> tuple[str, str] | None:
+            dms = {c.id for c in self.emulator.channels.values() if c.is_im}
             posts = [
                 (m.channel, m.ts)
                 for channel, messages in self.emulator.messages.items()
-                if channel != YOU
+                if channel not in dms
                 for m in messages
                 if m.bot_id and not m.is_reply
             ]

@@ -24,8 +24,9 @@ one JSON line); another process can seed it with ``POST /_emulator/seed`` and
 read counters at ``GET /_emulator/stats``.
 
 Shapes follow Slack's documented payloads. Known simplifications: one bot and
-one app; no scopes; thread replies never broadcast; ``response_url`` and
-trigger ids do not expire by use count.
+one app; scopes are reported (the ``x-oauth-scopes`` header) but never
+enforced; ``conversations.open`` opens one-to-one DMs only; thread replies
+never broadcast; ``response_url`` and trigger ids do not expire by use count.
 """
 
 from __future__ import annotations
@@ -60,6 +61,20 @@ MAX_TEXT = 40_000  # chat.postMessage truncates/refuses text past this
 MAX_BLOCKS = 50  # blocks per message
 MAX_SECTION_TEXT = 3_000  # characters in a section block's text
 TRIGGER_TTL = 3.0  # seconds a trigger_id stays valid for views.open
+# The bot scopes manifest.yml asks for (a test keeps the two in step).
+MANIFEST_BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:history",
+    "users:read",
+)
+APP_TOKEN_SCOPES = ("connections:write",)
+CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
 
 # Web API errors that are answered before a method runs.
 _BOT_ONLY = "not_allowed_token_type"
@@ -122,14 +137,26 @@ class Channel:
     is_private: bool = False
     created: int = 0
     creator: str = ""
+    im_user: str | None = None  # set on the bot's direct-message channel with this person
+
+    @property
+    def is_im(self) -> bool:
+        return self.im_user is not None
+
+    @property
+    def kind(self) -> str:
+        """The ``types`` value of conversations.list that selects this channel."""
+        if self.is_im:
+            return "im"
+        return "private_channel" if self.is_private else "public_channel"
 
     def to_api(self, bot_user_id: str) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
-            "is_channel": not self.is_private,
+            "is_channel": self.kind == "public_channel",
             "is_group": False,
-            "is_im": False,
+            "is_im": self.is_im,
             "is_private": self.is_private,
             "is_archived": self.is_archived,
             "is_member": bot_user_id in self.members,
@@ -137,6 +164,9 @@ class Channel:
             "creator": self.creator,
             "num_members": len(self.members),
         }
+        if self.im_user is not None:
+            out["user"] = self.im_user
+        return out
 
 
 @dataclass
@@ -156,7 +186,10 @@ class Message:
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_api(self, *, include_metadata: bool = False) -> dict[str, Any]:
+    def to_api(
+        self, *, include_metadata: bool = False, replies: list[Message] | None = None
+    ) -> dict[str, Any]:
+        """Slack's message object; a thread parent with ``replies`` summarises them."""
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
         optional = {
             "user": self.user,
@@ -166,6 +199,15 @@ class Message:
             "thread_ts": self.thread_ts,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
+        if replies:
+            people = list(dict.fromkeys(r.user for r in replies if r.user))
+            out.update(
+                thread_ts=self.ts,
+                reply_count=len(replies),
+                reply_users=people,
+                reply_users_count=len(people),
+                latest_reply=max(replies, key=lambda r: _ts_micros(r.ts)).ts,
+            )
         if include_metadata and self.metadata is not None:
             out["metadata"] = self.metadata
         return out
@@ -221,9 +263,16 @@ class PushResult:
 
 @dataclass
 class _ResponseTarget:
+    """Where a ``response_url`` answers: the message it came from, if any.
+
+    Without a ``message_ts`` the original is ephemeral: the one the click
+    came from, or the last one this URL posted (a slash command's answer).
+    """
+
     channel: str
     user: str
     message_ts: str | None
+    ephemeral: Ephemeral | None = None
 
 
 class _ChannelLimiter:
@@ -286,6 +335,11 @@ def _uncursor(prefix: str, cursor: str) -> str:
     return value
 
 
+def _dm_id(user_id: str) -> str:
+    """The id of the bot's DM with a person: "D" and the user id's digits."""
+    return "D" + user_id.removeprefix("U")
+
+
 def _block_errors(blocks: Any) -> list[str]:
     """Why Slack would refuse these blocks (empty when they are fine)."""
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
@@ -329,12 +383,14 @@ class SlackEmulator:
         team_domain: str = "tock-dev",
         rate_limit_per_channel: float | None = None,
         rate_limit_burst: int = 1,
+        bot_scopes: Iterable[str] = MANIFEST_BOT_SCOPES,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
         self.signing_secret = signing_secret
+        self.bot_scopes = tuple(bot_scopes)  # reported in x-oauth-scopes, not enforced
         self._changed = asyncio.Event()  # swapped on every change; see _bump
         self._monotonic = monotonic
         self._wall = wall
@@ -379,6 +435,8 @@ class SlackEmulator:
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.members": self._conversations_members,
+            "conversations.list": self._conversations_list,
+            "conversations.open": self._conversations_open,
             "views.publish": self._views_publish,
             "views.open": self._views_open,
             "apps.connections.open": self._apps_connections_open,
@@ -680,16 +738,23 @@ class SlackEmulator:
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        headers: dict[str, str] = {}
         try:
             params = await self._read_params(request)
             self.calls.append((method, params))
-            body = await self._call(method, params, request.headers)
+            if method not in self._methods:
+                raise ApiError("unknown_method")
+            token = self._authenticate(method, request.headers.get("Authorization", ""), params)
+            scopes = self.bot_scopes if token == self.bot_token else APP_TOKEN_SCOPES
+            headers["x-oauth-scopes"] = ",".join(scopes)  # as Slack reports a token's grants
+            body = await self._call(method, params)
         except ApiError as e:
-            return self._error_response(method, e)
-        return web.json_response({"ok": True, **body})
+            return self._error_response(method, e, headers)
+        return web.json_response({"ok": True, **body}, headers=headers)
 
-    def _error_response(self, method: str, error: ApiError) -> web.Response:
-        headers = {}
+    def _error_response(
+        self, method: str, error: ApiError, headers: dict[str, str]
+    ) -> web.Response:
         if error.status == 429:
             self.ratelimited += 1
             headers["Retry-After"] = str(error.extra.pop("retry_after", 1))
@@ -714,11 +779,8 @@ class SlackEmulator:
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
         return params
 
-    async def _call(self, method: str, params: Params, headers: Any) -> dict[str, Any]:
-        handler = self._methods.get(method)
-        if handler is None:
-            raise ApiError("unknown_method")
-        self._authenticate(method, headers.get("Authorization", ""), params)
+    async def _call(self, method: str, params: Params) -> dict[str, Any]:
+        handler = self._methods[method]
         fault = (self._faults[method].popleft() if self._faults[method] else None) or Fault(None)
         if fault.delay:
             await asyncio.sleep(fault.delay)
@@ -735,7 +797,8 @@ class SlackEmulator:
         extra = {"retry_after": fault.retry_after or 1} if fault.status == 429 else {}
         return ApiError(error, status=fault.status, **extra)
 
-    def _authenticate(self, method: str, header: str, params: Params) -> None:
+    def _authenticate(self, method: str, header: str, params: Params) -> str:
+        """The caller's token, once it is known and fits ``method``."""
         token = header.removeprefix("Bearer ").strip() or str(params.pop("token", ""))
         params.pop("token", None)
         if not token:
@@ -745,6 +808,7 @@ class SlackEmulator:
         wants_app_token = method == "apps.connections.open"
         if (token == self.app_token) != wants_app_token:
             raise ApiError(_BOT_ONLY)
+        return token
 
     def _check_rate(self, channel_ref: str) -> None:
         if self._limiter is None:
@@ -770,11 +834,14 @@ class SlackEmulator:
             raise ApiError("channel_not_found") from None
 
     def dm_channel(self, user: str) -> Channel:
-        """The bot's direct-message channel with ``user``, created on first use."""
+        """The bot's direct-message channel with ``user`` (id or name), created on first use."""
         member = self.user(user)
-        dm_id = "D" + member.id.lstrip("U")
+        dm_id = _dm_id(member.id)
         if dm_id not in self.channels:
-            self.add_channel(f"dm-{member.name}", members=[member.id], channel_id=dm_id)
+            dm = self.add_channel(
+                f"dm-{member.name}", members=[member.id], is_private=True, channel_id=dm_id
+            )
+            dm.im_user = member.id
         return self.channels[dm_id]
 
     def _require_user(self, user_ref: Any) -> User:
@@ -886,7 +953,7 @@ class SlackEmulator:
         channel = self._require_channel(params)
         self._require_member(channel)
         top_level = [m for m in self.messages[channel.id] if not m.is_reply]
-        return self._page_of_messages(top_level, params, newest_first=True)
+        return self._page_of_messages(channel, top_level, params, newest_first=True)
 
     async def _conversations_replies(self, params: Params) -> dict[str, Any]:
         channel = self._require_channel(params)
@@ -894,10 +961,18 @@ class SlackEmulator:
         parent = self._find_message(channel, params.get("ts"))
         root = parent.thread_ts or parent.ts
         thread = [m for m in self.messages[channel.id] if m.ts == root or m.thread_ts == root]
-        return self._page_of_messages(thread, params, newest_first=False)
+        return self._page_of_messages(channel, thread, params, newest_first=False)
+
+    def _threads(self, channel: Channel) -> dict[str, list[Message]]:
+        """Replies by their parent's ts, oldest first."""
+        threads: dict[str, list[Message]] = defaultdict(list)
+        for message in sorted(self.messages[channel.id], key=lambda m: _ts_micros(m.ts)):
+            if message.is_reply and message.thread_ts is not None:
+                threads[message.thread_ts].append(message)
+        return threads
 
     def _page_of_messages(
-        self, messages: list[Message], params: Params, *, newest_first: bool
+        self, channel: Channel, messages: list[Message], params: Params, *, newest_first: bool
     ) -> dict[str, Any]:
         """Filter by oldest/latest, then one cursor page, as Slack paginates."""
         inclusive = _as_bool(params.get("inclusive"))
@@ -922,8 +997,11 @@ class SlackEmulator:
         limit = _limit(params, most=999)
         page, rest = ordered[:limit], ordered[limit:]
         with_metadata = _as_bool(params.get("include_all_metadata"))
+        threads = self._threads(channel)
         return {
-            "messages": [m.to_api(include_metadata=with_metadata) for m in page],
+            "messages": [
+                m.to_api(include_metadata=with_metadata, replies=threads.get(m.ts)) for m in page
+            ],
             "has_more": bool(rest),
             "pin_count": 0,
             "response_metadata": {"next_cursor": _cursor("next_ts", rest[0].ts) if rest else ""},
@@ -939,6 +1017,53 @@ class SlackEmulator:
         page, rest = members[start : start + limit], members[start + limit :]
         next_cursor = _cursor("user_id", rest[0]) if rest else ""
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    async def _conversations_list(self, params: Params) -> dict[str, Any]:
+        """Public channels, and the private channels and DMs the bot is in."""
+        types = {t.strip() for t in str(params.get("types") or "public_channel").split(",")}
+        if not types <= CONVERSATION_TYPES:
+            raise ApiError("invalid_types")
+        exclude_archived = _as_bool(params.get("exclude_archived"))
+        listed = [
+            c
+            for c in self.channels.values()
+            if c.kind in types
+            and (c.kind == "public_channel" or self.bot_user_id in c.members)
+            and not (exclude_archived and c.is_archived)
+        ]
+        start = 0
+        if params.get("cursor"):
+            after = _uncursor("channel_id", str(params["cursor"]))
+            ids = [c.id for c in listed]
+            start = ids.index(after) if after in ids else len(ids)
+        limit = _limit(params, most=1000)
+        page, rest = listed[start : start + limit], listed[start + limit :]
+        return {
+            "channels": [c.to_api(self.bot_user_id) for c in page],
+            "response_metadata": {"next_cursor": _cursor("channel_id", rest[0].id) if rest else ""},
+        }
+
+    async def _conversations_open(self, params: Params) -> dict[str, Any]:
+        """The bot's DM with one person (``users=U…``), or an existing one (``channel=D…``)."""
+        if params.get("channel"):
+            channel = self._require_channel(params)
+            if not channel.is_im:
+                raise ApiError("method_not_supported_for_channel_type")
+            opened = True
+        else:
+            users = [u.strip() for u in str(params.get("users") or "").split(",") if u.strip()]
+            if not users:
+                raise ApiError("users_list_not_supplied")
+            if len(users) > 1:
+                raise ApiError("not_supported")  # group DMs are not emulated
+            person = self._require_user(users[0])
+            if person.deleted:
+                raise ApiError("user_disabled")
+            opened = _dm_id(person.id) in self.channels
+            channel = self.dm_channel(person.id)
+        full = _as_bool(params.get("return_im"))
+        found = {"channel": channel.to_api(self.bot_user_id) if full else {"id": channel.id}}
+        return {"no_op": True, "already_open": True, **found} if opened else found
 
     def _stored_view(self, view: Any, **extra: Any) -> dict[str, Any]:
         view = _as_json(view, "invalid_arguments")
@@ -1081,9 +1206,15 @@ class SlackEmulator:
         self._triggers[trigger_id] = self._monotonic()
         return trigger_id
 
-    def _issue_response_url(self, channel: str, user: str, message_ts: str | None = None) -> str:
+    def _issue_response_url(
+        self,
+        channel: str,
+        user: str,
+        message_ts: str | None = None,
+        ephemeral: Ephemeral | None = None,
+    ) -> str:
         rid = uuid.uuid4().hex
-        self._response_targets[rid] = _ResponseTarget(channel, user, message_ts)
+        self._response_targets[rid] = _ResponseTarget(channel, user, message_ts, ephemeral)
         return f"{self.base_url}/response/{rid}"
 
     def event_envelope(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -1141,10 +1272,16 @@ class SlackEmulator:
         value: str = "",
         block_id: str = "actions",
         message_ts: str | None = None,
+        ephemeral: Ephemeral | None = None,
     ) -> dict[str, Any]:
-        """A ``block_actions`` payload for a button click on a message."""
+        """A ``block_actions`` payload for a button click on a message.
+
+        Pass ``ephemeral`` for a click on an ephemeral message: Slack then
+        sends no copy of it, and its ``response_url`` replaces that ephemeral.
+        """
         person, where = self.user(user), self.channel(channel)
         message = self._find_message(where, message_ts).to_api() if message_ts else None
+        shown_ts = ephemeral.message_ts if ephemeral else message_ts
         payload = {
             "type": "block_actions",
             "user": {
@@ -1157,9 +1294,9 @@ class SlackEmulator:
             "token": "verification-token",
             "container": {
                 "type": "message",
-                "message_ts": message_ts,
+                "message_ts": shown_ts,
                 "channel_id": where.id,
-                "is_ephemeral": False,
+                "is_ephemeral": ephemeral is not None,
             },
             "trigger_id": self._issue_trigger(),
             "team": {"id": self.team.id, "domain": self.team.domain},
@@ -1168,7 +1305,7 @@ class SlackEmulator:
             "channel": {"id": where.id, "name": where.name},
             "message": message,
             "state": {"values": {}},
-            "response_url": self._issue_response_url(where.id, person.id, message_ts),
+            "response_url": self._issue_response_url(where.id, person.id, message_ts, ephemeral),
             "actions": [
                 {
                     "action_id": action_id,
@@ -1295,31 +1432,69 @@ class SlackEmulator:
 
     def _apply_response(self, target: _ResponseTarget, body: dict[str, Any]) -> None:
         """Show what a response_url post means in the channel."""
-        channel = self.channels[target.channel]
-        original = target.message_ts
-        if original and (body.get("delete_original") or body.get("replace_original")):
-            self.messages[channel.id] = [m for m in self.messages[channel.id] if m.ts != original]
-            if body.get("delete_original"):
-                return
-        text, blocks = str(body.get("text", "")), body.get("blocks")
-        if body.get("response_type") == "in_channel" or body.get("replace_original"):
-            message = Message(
-                ts=original if body.get("replace_original") and original else self._new_ts(),
-                channel=channel.id,
-                text=text,
-                user=self.bot_user_id,
-                bot_id=self.bot_id,
-                app_id=self.app_id,
-                blocks=blocks,
-                thread_ts=body.get("thread_ts"),
+        replace, delete = body.get("replace_original"), body.get("delete_original")
+        if target.message_ts is not None and (replace or delete):
+            self._replace_message(target, body)
+        elif replace or delete:
+            self._replace_ephemeral(target, body)
+        elif body.get("response_type") == "in_channel":
+            self._store_response_message(
+                target.channel, body, self._new_ts(), body.get("thread_ts")
             )
-            self.messages[channel.id].append(message)
-            self.messages[channel.id].sort(key=lambda m: _ts_micros(m.ts))
         else:
-            ephemeral = Ephemeral(
-                channel.id, target.user, text, blocks, body.get("thread_ts"), self._new_ts()
-            )
-            self.ephemerals.append(ephemeral)
+            self._store_response_ephemeral(target, body)
+
+    def _replace_message(self, target: _ResponseTarget, body: dict[str, Any]) -> None:
+        """Delete or replace the channel message in place: same ts, same thread."""
+        messages = self.messages[target.channel]
+        original = next((m for m in messages if m.ts == target.message_ts), None)
+        if original is None:
+            return  # Slack answers 404 message_not_found here; nothing changes
+        messages.remove(original)
+        if not body.get("delete_original"):
+            self._store_response_message(target.channel, body, original.ts, original.thread_ts)
+
+    def _replace_ephemeral(self, target: _ResponseTarget, body: dict[str, Any]) -> None:
+        """Delete or replace the ephemeral the URL belongs to; never a channel post."""
+        if target.ephemeral in self.ephemerals:
+            self.ephemerals.remove(target.ephemeral)
+        elif body.get("delete_original"):
+            return
+        if body.get("delete_original"):
+            target.ephemeral = None
+            return
+        self._store_response_ephemeral(target, body, target.ephemeral)
+
+    def _store_response_message(
+        self, channel: str, body: dict[str, Any], ts: str, thread_ts: str | None
+    ) -> None:
+        message = Message(
+            ts=ts,
+            channel=channel,
+            text=str(body.get("text", "")),
+            user=self.bot_user_id,
+            bot_id=self.bot_id,
+            app_id=self.app_id,
+            blocks=body.get("blocks"),
+            thread_ts=thread_ts,
+        )
+        self.messages[channel].append(message)
+        self.messages[channel].sort(key=lambda m: _ts_micros(m.ts))
+
+    def _store_response_ephemeral(
+        self, target: _ResponseTarget, body: dict[str, Any], replacing: Ephemeral | None = None
+    ) -> None:
+        """Record an ephemeral answer; it is what a later replace_original replaces."""
+        ephemeral = Ephemeral(
+            target.channel,
+            target.user,
+            str(body.get("text", "")),
+            body.get("blocks"),
+            replacing.thread_ts if replacing else body.get("thread_ts"),
+            replacing.message_ts if replacing else self._new_ts(),
+        )
+        self.ephemerals.append(ephemeral)
+        target.ephemeral = ephemeral
 
 
 async def _serve(args: argparse.Namespace) -> None:

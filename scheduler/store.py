@@ -456,7 +456,9 @@ class Store:
 
     # -- runs ---------------------------------------------------------------
 
-    async def add_manual_run(self, schedule: Schedule, now: datetime) -> Run:
+    async def add_manual_run(
+        self, schedule: Schedule, now: datetime, audit: AuditEntry | None = None
+    ) -> Run:
         """A run-now request: its own row, so it is never merged or lost."""
         values = {
             "schedule_id": schedule.id,
@@ -470,6 +472,8 @@ class Store:
         }
         async with self._tx(notify=True) as conn:
             row = (await conn.execute(runs.insert().values(values).returning(runs))).one()
+            if audit:
+                await self._audit(conn, audit, now, schedule, after={"run_id": row.id})
         return Run.from_row(row)
 
     async def claim_runs(

@@ -288,15 +288,7 @@ class SchedulerTools:
         schedule = await self._owned(caller, args.name, "run")
         await self._check_not_queued(schedule)
         now = self.clock.now()
-        run = await self.store.add_manual_run(schedule, now)
-        # Not a change to the schedule, so a separate audit row: who asked for this run.
-        entry = replace(
-            self._audit(caller, "run"),
-            schedule_id=schedule.id,
-            schedule_name=schedule.name,
-            after={"run_id": run.id},
-        )
-        await self.store.write_audit(entry, now)
+        run = await self.store.add_manual_run(schedule, now, self._audit(caller, "run"))
         _log("run", caller, schedule.name)
         return schedule_view(schedule) | {"run_id": run.id}
 

@@ -164,7 +164,7 @@ async def test_a_direct_message_is_answered_and_bot_messages_are_ignored(
     bot: Bot, emulator: SlackEmulator
 ):
     alice = emulator.user("alice")
-    dm = emulator.add_channel("dm-alice", members=[alice.id], channel_id="D0ALICE01")
+    dm = emulator.dm_channel(alice.id)
     said = emulator.post_as_user(dm.id, alice.id, "help")
     event = {
         "type": "message",
@@ -227,6 +227,18 @@ async def test_slash_commands_create_list_pause_resume_run_and_delete(
 
     await slash(emulator, bot, f"delete {name}")
     assert await schedules(bot, emulator) == {}
+
+
+async def test_a_plain_channel_name_is_resolved_through_conversations_list(
+    bot: Bot, emulator: SlackEmulator
+):
+    eng = emulator.add_channel("eng", members=[emulator.user("alice").id])
+    # Typed without picking the channel, "#eng" reaches the bot as plain text.
+    created = await slash(emulator, bot, 'every day at 9am "Ship it" in #eng')
+    [schedule] = (await schedules(bot, emulator)).values()
+    assert schedule.name in created
+    assert schedule.channel_id == eng.id
+    assert any(method == "conversations.list" for method, _ in emulator.calls)
 
 
 async def test_a_slow_slash_command_is_acked_at_once_and_answered_later(
@@ -403,9 +415,6 @@ async def test_removing_the_bot_from_the_channel_pauses_the_schedule_and_tells_t
     bot: Bot, emulator: SlackEmulator, clock: VirtualClock
 ):
     alice = emulator.user("alice")
-    # The emulator has no IM channels: a channel whose id is alice's id stands in
-    # for the DM Slack opens when the bot posts to a user id.
-    emulator.add_channel("alice-dm", members=[alice.id], channel_id=alice.id)
     await slash(emulator, bot, 'every day at 9am "Hello"')
     [name] = await schedules(bot, emulator)
     emulator.leave("general", "tock")
@@ -418,7 +427,8 @@ async def test_removing_the_bot_from_the_channel_pauses_the_schedule_and_tells_t
     [(run, _)] = await bot.store.list_runs(schedule_id=schedule.id)
     assert (run.status, run.attempt) == ("failed", 1)
     assert "not_in_channel" in (run.error or "")
-    notice = await emulator.wait_for_message(alice.id)
+    notice = await emulator.wait_for_message(emulator.dm_channel(alice.id).id)
+    assert notice.channel.startswith("D")  # posted to alice's id, it lands in her DM
     assert name in notice.text and "not_in_channel" in notice.text and "/invite" in notice.text
     [audit, *_] = await bot.store.list_audit(emulator.team.id)
     assert (audit["actor"], audit["action"]) == ("tock", "pause")

@@ -125,7 +125,6 @@ async def test_a_channel_that_cannot_be_posted_in_pauses_and_tells_the_owner(
     bot: Bot, emulator: SlackEmulator, fault: str
 ):
     alice = emulator.user("alice")
-    emulator.add_channel("alice-dm", members=[alice.id], channel_id=alice.id)  # see test_app_e2e
     schedule = await add(bot, emulator, "message", {"text": "Hello"})
     general = emulator.channel("general")
     if fault == "archived":
@@ -136,7 +135,7 @@ async def test_a_channel_that_cannot_be_posted_in_pauses_and_tells_the_owner(
     assert await statuses(bot, schedule) == [("failed", 1)]
     assert not (await bot.store.get_schedule_by_id(schedule.id)).enabled
     code = "is_archived" if fault == "archived" else "channel_not_found"
-    notice = await emulator.wait_for_message(alice.id)
+    notice = await emulator.wait_for_message(emulator.dm_channel(alice.id).id)
     assert notice.text == pause_notice(schedule, code)
 
 

@@ -108,11 +108,11 @@ async def test_three_engines_fire_500_slots_exactly_once(pg_store: Store, worker
     await _until(all_done, "500 succeeded runs")
     workers.stop_all()
     ends = Counter(line[1] for line in workers.lines() if line[0] == "end")
-    assert len(ends) == SLOTS, "missing slots"
-    assert max(ends.values()) == 1, "a slot ran twice"
+    assert len(ends) == SLOTS, f"missing slots: {SLOTS - len(ends)}"
+    assert max(ends.values()) == 1, f"ran twice: {[k for k, n in ends.items() if n > 1]}"
     assert await pg_store.count_runs() == {"succeeded": SLOTS}
-    owners = Counter(line[2] for line in workers.lines() if line[0] == "end")
-    assert len(owners) >= 2, f"work was not shared: {owners}"
+    # How the slots were shared depends on CPU scheduling, so it is not asserted:
+    # on a loaded 2-core machine one replica may legitimately win every race.
 
 
 async def test_a_killed_engines_runs_are_completed_by_the_others_once(
