@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import re
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,8 +24,12 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.emulator import SlackEmulator
+from bot import doctor
+from bot.emulator import MANIFEST_BOT_SCOPES, SlackEmulator
 from tests.bot.conftest import EmulatorFactory
+from tests.bot.harness import bot_settings
+
+MANIFEST = Path(__file__).parents[2] / "manifest.yml"
 
 
 class ManualClock:
@@ -66,6 +73,44 @@ async def test_auth_test_names_the_bot(slack_client: AsyncWebClient, emulator: S
     assert response["user_id"] == emulator.bot_user_id
     assert response["bot_id"] == emulator.bot_id
     assert response["team_id"] == emulator.team.id
+
+
+def test_the_default_scopes_are_the_manifests():
+    text = MANIFEST.read_text()
+    bot_scopes = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    assert set(re.findall(r"^\s+- (\S+)$", bot_scopes, re.M)) == set(MANIFEST_BOT_SCOPES)
+
+
+async def test_auth_test_reports_the_granted_scopes(
+    slack_client: AsyncWebClient, make_emulator: EmulatorFactory, http: aiohttp.ClientSession
+):
+    response = await slack_client.auth_test()
+    assert response.headers["x-oauth-scopes"] == ",".join(MANIFEST_BOT_SCOPES)
+
+    narrow = await make_emulator(bot_scopes=["chat:write", "commands"])
+    client = AsyncWebClient(token=narrow.bot_token, base_url=narrow.api_url, session=http)
+    assert (await client.auth_test()).headers["x-oauth-scopes"] == "chat:write,commands"
+
+
+@pytest.mark.parametrize(
+    ("scopes", "line"),
+    [
+        (MANIFEST_BOT_SCOPES, f"✓ scopes: all {len(doctor.REQUIRED_SCOPES)} the manifest"),
+        (["chat:write", "commands"], "✗ scopes missing: app_mentions:read, channels:history"),
+    ],
+)
+async def test_the_doctor_checks_scopes_against_the_emulator(
+    make_emulator: EmulatorFactory,
+    http: aiohttp.ClientSession,
+    tmp_path: Path,
+    scopes: Any,
+    line: str,
+):
+    emulator = await make_emulator(bot_scopes=scopes)
+    client = AsyncWebClient(token=emulator.bot_token, base_url=emulator.api_url, session=http)
+    report = doctor.Report(io.StringIO())
+    await doctor.check_bot_token(bot_settings(emulator, tmp_path), client, report)
+    assert any(shown.startswith(line) for shown in report.lines), report.lines
 
 
 async def test_it_refuses_a_missing_token(emulator: SlackEmulator, http: aiohttp.ClientSession):
@@ -186,6 +231,45 @@ async def test_an_ephemeral_reaches_only_its_user(
     assert not emulator.history("general")
 
 
+async def test_a_post_to_a_user_id_lands_in_their_dm(
+    slack_client: AsyncWebClient, emulator: SlackEmulator
+):
+    alice = emulator.user("alice")
+    posted = await slack_client.chat_postMessage(channel=alice.id, text="your schedule paused")
+    dm = emulator.dm_channel(alice.id)
+    assert posted["channel"] == dm.id and dm.id.startswith("D")
+    assert [m.text for m in emulator.history(dm.id)] == ["your schedule paused"]
+
+
+async def test_conversations_open_returns_the_same_dm(
+    slack_client: AsyncWebClient, emulator: SlackEmulator
+):
+    bob = emulator.user("bob")
+    opened = await slack_client.conversations_open(users=bob.id)
+    assert opened["channel"] == {"id": emulator.dm_channel(bob.id).id}
+    assert "already_open" not in opened.data
+    again = await slack_client.conversations_open(users=[bob.id], return_im=True)
+    assert (again["already_open"], again["channel"]["is_im"]) == (True, True)
+    assert again["channel"]["user"] == bob.id
+    await slack_client.chat_postMessage(channel=opened["channel"]["id"], text="hi bob")
+    assert [m.text for m in emulator.history(emulator.dm_channel(bob.id).id)] == ["hi bob"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ({"users": ""}, "users_list_not_supplied"),
+        ({"users": "U0NOBODY"}, "user_not_found"),
+        ({"channel": "general"}, "method_not_supported_for_channel_type"),
+    ],
+)
+async def test_conversations_open_refuses_as_slack_does(
+    slack_client: AsyncWebClient, args: dict[str, str], code: str
+):
+    error = await error_of(slack_client.conversations_open(**args))
+    assert error.response["error"] == code
+
+
 # ---- Web API: reading ------------------------------------------------------------
 
 
@@ -210,6 +294,63 @@ async def test_conversations_info_and_members(
     )
     assert first["members"] + rest["members"] == general.members
     assert rest["response_metadata"]["next_cursor"] == ""
+
+
+async def test_conversations_list_filters_and_pages(
+    slack_client: AsyncWebClient, emulator: SlackEmulator
+):
+    emulator.add_channel("eng")
+    emulator.add_channel("old", is_archived=True)
+    emulator.add_channel("secret", is_private=True)
+    emulator.add_channel("hidden", is_private=True, bot_member=False)
+    emulator.dm_channel("alice")
+    names, cursor = [], None
+    while True:
+        page = await slack_client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=2, cursor=cursor
+        )
+        assert len(page["channels"]) <= 2
+        names += [c["name"] for c in page["channels"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert names == ["general", "random", "eng", "secret"]
+
+    public = (await slack_client.conversations_list())["channels"]
+    assert [c["name"] for c in public] == ["general", "random", "eng", "old"]
+    old = public[-1]
+    assert {k: old[k] for k in ("is_channel", "is_private", "is_archived", "is_member")} == {
+        "is_channel": True,
+        "is_private": False,
+        "is_archived": True,
+        "is_member": True,
+    }
+    [dm] = (await slack_client.conversations_list(types="im"))["channels"]
+    assert (dm["id"], dm["is_im"]) == (emulator.dm_channel("alice").id, True)
+    error = await error_of(slack_client.conversations_list(types="rooms"))
+    assert error.response["error"] == "invalid_types"
+
+
+async def test_history_summarises_each_thread_on_its_parent(
+    slack_client: AsyncWebClient, emulator: SlackEmulator
+):
+    parent = emulator.post_as_user("general", "alice", "release today?")
+    emulator.post_as_user("general", "bob", "yes", thread_ts=parent.ts)
+    emulator.post_as_user("general", "alice", "great", thread_ts=parent.ts)
+    last = await slack_client.chat_postMessage(channel="general", text="noted", thread_ts=parent.ts)
+    emulator.post_as_user("general", "bob", "unrelated")
+    history = await slack_client.conversations_history(channel=parent.channel)
+    lone, threaded = history["messages"]
+    assert "reply_count" not in lone and "thread_ts" not in lone
+    alice, bob = emulator.user("alice").id, emulator.user("bob").id
+    assert threaded["thread_ts"] == parent.ts
+    assert threaded["reply_count"] == 3
+    assert threaded["reply_users"] == [bob, alice, emulator.bot_user_id]
+    assert threaded["reply_users_count"] == 3
+    assert threaded["latest_reply"] == last["ts"]
+    thread = await slack_client.conversations_replies(channel=parent.channel, ts=parent.ts)
+    assert thread["messages"][0]["reply_count"] == 3
+    assert "reply_count" not in thread["messages"][1]
 
 
 async def test_history_pages_newest_first(slack_client: AsyncWebClient, emulator: SlackEmulator):
@@ -439,6 +580,70 @@ async def test_a_button_click_reaches_bolt(
     assert await asyncio.wait_for(clicked, 2) == "sched-1"
     await emulator.wait_for_response()
     assert [m.text for m in emulator.history("general")] == ["paused"]
+
+
+async def test_replacing_a_threaded_message_keeps_it_in_its_thread(
+    emulator: SlackEmulator, bolt_http: tuple[AsyncApp, str], slack_client: AsyncWebClient
+):
+    app, url = bolt_http
+
+    @app.action("pause")
+    async def pause(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond(text="paused", replace_original=True)
+
+    parent = await slack_client.chat_postMessage(channel="general", text="schedules")
+    card = await slack_client.chat_postMessage(
+        channel="general", text="standup", thread_ts=parent["ts"]
+    )
+    payload = emulator.action_payload(
+        user="alice", channel="general", action_id="pause", message_ts=card["ts"]
+    )
+    assert (await emulator.send_action(url, payload)).status == 200
+    await emulator.wait_for_response()
+    [reply] = emulator.replies("general", parent["ts"])
+    assert (reply.ts, reply.text) == (card["ts"], "paused")
+    assert [m.text for m in emulator.history("general")] == ["schedules"]
+
+
+async def test_a_response_url_replaces_an_ephemeral_not_the_channel(
+    emulator: SlackEmulator, bolt_http: tuple[AsyncApp, str]
+):
+    app, url = bolt_http
+
+    @app.command("/tock")
+    async def command(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond(text="working on it…")
+        await respond(text="done", replace_original=True)
+
+    @app.action("pause")
+    async def pause(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond(text="paused", replace_original=True)
+
+    @app.action("dismiss")
+    async def dismiss(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond(delete_original=True)
+
+    await emulator.send_command(url, text="list", user="alice", channel="general")
+    await emulator.wait_for(lambda: len(emulator.responses) == 2)
+    [answer] = emulator.ephemerals
+    assert (answer.text, answer.user) == ("done", emulator.user("alice").id)
+
+    for action_id, left in (("pause", ["paused"]), ("dismiss", [])):
+        payload = emulator.action_payload(
+            user="alice", channel="general", action_id=action_id, ephemeral=emulator.ephemerals[0]
+        )
+        assert payload["container"]["is_ephemeral"] is True and "message" not in payload
+        before = len(emulator.responses)
+        assert (await emulator.send_action(url, payload)).status == 200
+        await emulator.wait_for(lambda before=before: len(emulator.responses) > before)
+        assert [e.text for e in emulator.ephemerals] == left
+        if left:
+            assert emulator.ephemerals[0].message_ts == answer.message_ts
+    assert emulator.history("general") == []
 
 
 # ---- Socket Mode -------------------------------------------------------------------------
