@@ -28,24 +28,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, secret
+from bot.scopes import BOT_SCOPES
 from scheduler.migrate import alembic_config
 from scheduler.store import Store
 
 CHECK_TIMEOUT_S = 10.0
-# Exactly the bot scopes in manifest.yml (a test keeps the two in step).
-REQUIRED_SCOPES = frozenset(
-    {
-        "app_mentions:read",
-        "channels:history",
-        "channels:read",
-        "chat:write",
-        "commands",
-        "groups:history",
-        "groups:read",
-        "im:history",
-        "users:read",
-    }
-)
+REQUIRED_SCOPES = frozenset(BOT_SCOPES)
 _AUTH_REMEDIES = {
     "invalid_auth": "the token is wrong: copy the Bot User OAuth Token (xoxb-…) again",
     "token_revoked": "the token was revoked: reinstall the app and copy the new token",

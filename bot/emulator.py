@@ -54,6 +54,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 
+from bot.scopes import BOT_SCOPES
+
 T = TypeVar("T")
 Params = dict[str, Any]
 
@@ -61,18 +63,7 @@ MAX_TEXT = 40_000  # chat.postMessage truncates/refuses text past this
 MAX_BLOCKS = 50  # blocks per message
 MAX_SECTION_TEXT = 3_000  # characters in a section block's text
 TRIGGER_TTL = 3.0  # seconds a trigger_id stays valid for views.open
-# The bot scopes manifest.yml asks for (a test keeps the two in step).
-MANIFEST_BOT_SCOPES = (
-    "app_mentions:read",
-    "channels:history",
-    "channels:read",
-    "chat:write",
-    "commands",
-    "groups:history",
-    "groups:read",
-    "im:history",
-    "users:read",
-)
+MANIFEST_BOT_SCOPES = BOT_SCOPES
 APP_TOKEN_SCOPES = ("connections:write",)
 CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
 
