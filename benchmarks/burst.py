@@ -38,7 +38,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import Limits, Sender
+from bot.slack.delivery import Limits, Sender
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -16,7 +16,7 @@ import statistics
 import time
 from typing import Any
 
-from tests.tools.phrases import PHRASES, Case, check
+from tests.tools.timeparse.phrases import PHRASES, Case, check
 from tools.timeparse import ParseError, parse_when, warm_up
 
 

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.config import secret
-from bot.context import Deps
+from bot.deps import Deps
 from bot.listeners import register_all
 
 log = logging.getLogger(__name__)

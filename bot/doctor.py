@@ -28,9 +28,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, secret
-from bot.scopes import BOT_SCOPES
-from scheduler.migrate import alembic_config
+from bot.slack.scopes import BOT_SCOPES
 from scheduler.store import Store
+from scheduler.store.migrate import alembic_config
 
 CHECK_TIMEOUT_S = 10.0
 REQUIRED_SCOPES = frozenset(BOT_SCOPES)

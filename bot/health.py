@@ -25,7 +25,7 @@ from scheduler.engine import Engine
 from scheduler.store import Store
 
 if TYPE_CHECKING:
-    from bot.delivery import Sender
+    from bot.slack.delivery import Sender
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 2.0

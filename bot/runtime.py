@@ -33,15 +33,17 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent import Agent, LLMAgent
+from bot.agents.llm import LLMAgent
+from bot.agents.offline import OfflineAgent
+from bot.agents.turn import Agent
 from bot.app import BOLT_LOGGER, build_app
 from bot.background import Background
 from bot.config import Settings, secret
-from bot.context import Deps, SlackDirectory
-from bot.delivery import Limits, Sender
+from bot.deps import Deps
 from bot.health import Metrics, add_health_routes
-from bot.offline_agent import OfflineAgent
-from bot.slack_jobs import DEFAULT_WORKFLOWS, SlackJobs
+from bot.jobs.slack_jobs import DEFAULT_WORKFLOWS, SlackJobs
+from bot.slack.delivery import Limits, Sender
+from bot.slack.directory import SlackDirectory
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine, EngineConfig
 from scheduler.jobs import JobRegistry

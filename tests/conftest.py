@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from scheduler import migrate
 from scheduler.clock import VirtualClock
-from scheduler.store import Store
+from scheduler.store import Store, migrate
+
+pytest_plugins = ["tests.slack_fixtures"]
 
 PG_URL = os.environ.get("TOCK_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("TOCK_REQUIRE_POSTGRES") == "1"

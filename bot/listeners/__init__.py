@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.context import Deps
+from bot.deps import Deps
 from bot.listeners import actions, commands, home, mentions
 
 

@@ -23,12 +23,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.agent import run_confirmed
-from bot.blocks import is_error, text_reply, tool_reply
-from bot.context import Deps
-from bot.delivery import DeliveryError
+from bot.agents.turn import run_confirmed
+from bot.deps import Deps
 from bot.listeners.home import publish_home
-from bot.reply import Reply
+from bot.slack.blocks import is_error, text_reply, tool_reply
+from bot.slack.delivery import DeliveryError
+from bot.slack.reply import Reply
 from tools.caller import Caller
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.context import Deps
-from bot.reply import Reply
-from bot.slash import handle_slash
+from bot.commands.handler import handle_slash
+from bot.deps import Deps
+from bot.slack.reply import Reply
 
 log = logging.getLogger(__name__)
 ACK_BUDGET_S = 0.05  # most commands finish well within; Slack's own limit is 3 s

@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import home_view
-from bot.context import Deps
+from bot.deps import Deps
+from bot.slack.blocks import home_view
 from tools.scheduler_tools import ListSchedulesArgs, run_view
 
 log = logging.getLogger(__name__)

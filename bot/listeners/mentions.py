@@ -21,9 +21,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.context import Deps
-from bot.delivery import DeliveryError
-from bot.reply import Reply
+from bot.deps import Deps
+from bot.slack.delivery import DeliveryError
+from bot.slack.reply import Reply
 from tools.caller import Caller
 
 log = logging.getLogger(__name__)

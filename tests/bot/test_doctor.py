@@ -12,8 +12,8 @@ from bot import doctor
 from bot.config import Settings
 from bot.emulator import SlackEmulator
 from scheduler.store import Store
-from tests.bot.fake_openai import FakeOpenAI, content
 from tests.bot.harness import bot_settings
+from tests.fakes.llm import FakeOpenAI, content
 
 MANIFEST = Path(__file__).parents[2] / "manifest.yml"
 

@@ -1,0 +1,41 @@
+"""The `/tock` command equivalent to something said in chat.
+
+When the LLM is down or gives up, the person still gets a way to do it
+themselves: the offline agent's reading of their words first, then the
+slash grammar's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.agents.offline import normalize, read_intent
+from bot.agents.turn import strip_mentions
+from bot.commands.grammar import SlashError, format_command, suggest_command
+
+_SLASH_VERBS = {
+    "get_schedule": "show",
+    "pause_schedule": "pause",
+    "resume_schedule": "resume",
+    "delete_schedule": "delete",
+    "run_schedule_now": "run",
+    "schedule_history": "history",
+}
+
+
+def suggest(text: str, tz: str, now: datetime) -> str | None:
+    """The `/tock` command for a request this agent understands (None if it doesn't)."""
+    try:
+        intent = read_intent(normalize(text), tz, now)
+    except SlashError:
+        return None
+    if intent.command is not None and intent.tool != "unknown":
+        return format_command(intent.command, tz, now)
+    if intent.tool in _SLASH_VERBS and intent.name:
+        return f"/tock {_SLASH_VERBS[intent.tool]} {intent.name}"
+    return None
+
+
+def equivalent_command(text: str, tz: str, now: datetime) -> str | None:
+    """The `/tock` command doing what `text` asks: plain phrasing first, then the grammar."""
+    return suggest(text, tz, now) or suggest_command(strip_mentions(text), tz, now)

@@ -1,0 +1,123 @@
+"""What both agents share: the turn they return, thread memory, and the confirm step.
+
+An agent answers one message in a thread (`Agent.respond`) with an
+`AgentTurn`: the reply, and the thread's history to store for next time.
+Both agents refuse arguments that try to choose who is acting, and neither
+deletes anything on its own: a delete becomes a question with Confirm/Cancel
+buttons (`tock_confirm`, value `{"tool", "arguments"}`) that `run_confirmed`
+carries out for the person who clicks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.slack.blocks import confirm_blocks, error_reply, escape, section, tool_reply
+from bot.slack.reply import Reply
+from tools.scheduler_tools import Caller, SchedulerTools
+
+log = logging.getLogger(__name__)
+
+MAX_HISTORY = 20  # messages kept per thread
+# Tools an agent may only propose: the person confirms with a button. Each maps
+# to the read-only tool that checks the arguments first.
+CONFIRM_FIRST = {"delete_schedule": "get_schedule"}
+# Argument names with which a model (or a prompt injection) might try to act as
+# someone else. SchedulerTools forbids unknown fields anyway; this refuses early
+# and says why.
+IDENTITY_KEYS = frozenset(
+    {"user_id", "user", "team_id", "team", "caller", "is_admin", "created_by", "actor"}
+)
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+@dataclass
+class AgentTurn:
+    reply: Reply
+    history: list[dict[str, Any]]  # the conversation to store for the thread (JSON-able)
+
+
+class Agent(Protocol):
+    async def respond(self, caller: Caller, text: str, history: list[dict[str, Any]]) -> AgentTurn:
+        """Answer `text` in the thread whose earlier turns are `history`."""
+        ...
+
+
+def strip_mentions(text: str) -> str:
+    """The text without `<@U123>` mentions (the bot's own, typically first)."""
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+def trim_history(messages: list[dict[str, Any]], limit: int = MAX_HISTORY) -> list[dict[str, Any]]:
+    """The last ~`limit` messages, starting at a user message."""
+    start = max(0, len(messages) - limit)
+    while start < len(messages) and messages[start].get("role") != "user":
+        start += 1
+    if start == len(messages):  # one long tool exchange: keep from its question
+        users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+        start = users[-1] if users else len(messages)
+    return messages[start:]
+
+
+def identity_refusal(arguments: object) -> dict[str, str] | None:
+    """An error when tool arguments try to choose the acting user or team."""
+    if not isinstance(arguments, dict):
+        return None
+    named = sorted(IDENTITY_KEYS & arguments.keys())
+    if not named:
+        return None
+    log.warning("tool arguments named an identity", extra={"action": "identity_refused"})
+    return {
+        "error": f"arguments may not choose who is acting ({', '.join(named)})",
+        "hint": "leave them out: the requester is known from Slack and is the only one you act for",
+    }
+
+
+def confirm_reply(tool: str, arguments: dict[str, Any], prompt: str) -> Reply:
+    """A question with Confirm/Cancel buttons that carry the tool call to run."""
+    blocks = confirm_blocks(prompt, {"tool": tool, "arguments": arguments})
+    if blocks is None:  # too big for a button value: let the person type it
+        fallback = f"{prompt}\nUse `/tock delete NAME` to confirm."
+        return Reply(text=fallback, blocks=[section(fallback)])
+    return Reply(text=prompt.replace("*", ""), blocks=blocks)
+
+
+def not_deletable(schedule: dict[str, Any], caller: Caller) -> dict[str, str] | None:
+    """A refusal before asking, when the click could only fail (the tools decide anyway)."""
+    owner = schedule.get("created_by")
+    if caller.is_admin or owner == caller.user_id:
+        return None
+    return {
+        "error": f"only <@{owner}>, who created {schedule.get('name')!r}, or an admin "
+        "can delete it",
+        "hint": "ask them or a workspace admin to do it",
+    }
+
+
+def delete_prompt(name: str) -> str:
+    return f"Delete *{escape(name)}*? It stops for everyone and its history goes too."
+
+
+async def run_confirmed(
+    tools: SchedulerTools, caller: Caller, payload: dict[str, Any] | str
+) -> Reply:
+    """Run a `tock_confirm` button's `{"tool", "arguments"}` for the person who clicked."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except json.JSONDecodeError:
+            payload = {}
+    tool = payload.get("tool") if isinstance(payload, dict) else None
+    arguments = payload.get("arguments") if isinstance(payload, dict) else None
+    if tool not in CONFIRM_FIRST or not isinstance(arguments, dict):
+        return error_reply(
+            {"error": "That button doesn't do anything I can run.", "hint": "Ask me again."}
+        )
+    refusal = identity_refusal(arguments)
+    if refusal:
+        return error_reply(refusal)
+    return tool_reply(tool, await tools.call(tool, caller, arguments))

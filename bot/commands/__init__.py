@@ -1,0 +1,1 @@
+"""The `/tock` slash command: its grammar (`grammar`) and running it (`handler`)."""

@@ -1,0 +1,315 @@
+"""The job kinds that post into Slack: `message`, `agent`, `digest`, `workflow`.
+
+Every post goes through the one shared `Sender` with the run's idempotency
+key, and asks Slack whether it already landed when an earlier attempt's
+outcome is unknown, so a retried run never posts twice.
+
+Failures:
+- `PermanentDeliveryError` (channel gone, bot removed, archived, token
+  revoked, ...): retrying cannot help and the next slot would fail the same
+  way, so the schedule is paused (audited as actor "tock"), its owner gets a
+  DM saying why and how to fix it, and the error is re-raised so this run
+  fails without retries.
+- anything transient is re-raised as is; the engine retries with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import openai
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.health import Metrics
+from bot.jobs import digest
+from bot.slack.delivery import (
+    TRANSIENT_CODES,
+    PermanentDeliveryError,
+    Sender,
+    TransientDeliveryError,
+)
+from scheduler.clock import Clock
+from scheduler.errors import Conflict, NotFound, PermanentJobError
+from scheduler.jobs import JobRegistry, RunContext
+from scheduler.records import Schedule
+from scheduler.store import AuditEntry, Store
+
+if TYPE_CHECKING:
+    from bot.agents.turn import Agent
+    from bot.slack.directory import SlackDirectory
+
+log = logging.getLogger(__name__)
+Handler = Callable[[RunContext], Awaitable[str | None]]
+
+KINDS = ("message", "agent", "digest", "workflow")
+DEFAULT_WORKFLOWS = ("heartbeat",)
+HISTORY_PAGE = 200
+HISTORY_LIMIT = 1_000  # messages read for one digest
+_PLACEHOLDER = re.compile(r"\{(date|time|weekday|schedule)\}")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
+
+_REMEDIES = {
+    "not_in_channel": "Invite me there with `/invite @tock`",
+    "channel_not_found": "The channel is gone or private to me: invite me, or move the "
+    "schedule to another channel",
+    "is_archived": "The channel is archived: unarchive it, or move the schedule to another channel",
+    "invalid_auth": "My Slack token no longer works: an admin needs to reinstall the app",
+    "token_revoked": "My Slack token was revoked: an admin needs to reinstall the app",
+    "account_inactive": "My Slack token was deactivated: an admin needs to reinstall the app",
+    "missing_scope": "I lack a Slack permission: reinstall the app from its manifest",
+}
+
+
+def render_placeholders(text: str, schedule: Schedule, at: datetime) -> str:
+    """Fill `{date}`, `{time}`, `{weekday}`, `{schedule}` in the schedule's zone.
+
+    Any other `{word}` stays as written: message text is the user's, and a
+    stray brace must not fail a run.
+    """
+    local = at.astimezone(ZoneInfo(schedule.timezone))
+    values = {
+        "date": local.strftime("%Y-%m-%d"),
+        "time": local.strftime("%H:%M"),
+        "weekday": local.strftime("%A"),
+        "schedule": schedule.name,
+    }
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def pause_notice(schedule: Schedule, code: str) -> str:
+    """What the owner is told when a schedule is paused for a delivery error."""
+    where = f"<#{schedule.channel_id}>" if schedule.channel_id else "its channel"
+    remedy = _REMEDIES.get(code, "Slack refused the post")
+    return (
+        f":double_vertical_bar: I paused *{schedule.name}*: I could not post in {where} "
+        f"(`{code}`). {remedy}, then `/tock resume {schedule.name}`."
+    )
+
+
+class SlackJobs:
+    """Handlers for the Slack job kinds; `register` puts them on a registry."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        sender: Sender,
+        client: AsyncWebClient,
+        directory: SlackDirectory,
+        agent: Agent,
+        llm: openai.AsyncOpenAI | None = None,
+        model: str = "",
+        workflows: Collection[str] = DEFAULT_WORKFLOWS,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.sender = sender
+        self.client = client
+        self.directory = directory
+        self.agent = agent
+        self.llm = llm
+        self.model = model
+        self.workflows = frozenset(workflows)
+        self.metrics = metrics
+
+    def register(self, registry: JobRegistry) -> None:
+        handlers: dict[str, Handler] = {
+            "message": self.message,
+            "agent": self.agent_prompt,
+            "digest": self.digest,
+            "workflow": self.workflow,
+        }
+        for kind, handler in handlers.items():
+            registry.register(kind, self._pausing_on_permanent(handler))
+
+    # ---- job kinds -----------------------------------------------------------
+
+    async def message(self, ctx: RunContext) -> str | None:
+        text = render_placeholders(str(ctx.schedule.action.get("text") or ""), *_slot(ctx))
+        return await self._post(ctx, text)
+
+    async def agent_prompt(self, ctx: RunContext) -> str | None:
+        """Ask the agent, as the schedule's creator, and post its answer."""
+        schedule = ctx.schedule
+        prompt = render_placeholders(str(schedule.action.get("text") or ""), *_slot(ctx))
+        if not prompt.strip():
+            raise PermanentJobError("the agent schedule has no prompt")
+        caller = await self.directory.caller(
+            schedule.team_id, schedule.created_by, schedule.channel_id
+        )
+        turn = await self.agent.respond(caller, prompt, [])
+        return await self._post(ctx, turn.reply.text, turn.reply.blocks)
+
+    async def digest(self, ctx: RunContext) -> str | None:
+        schedule = ctx.schedule
+        source = str(schedule.action.get("source_channel") or schedule.channel_id or "")
+        hours = max(1, int(schedule.action.get("window_hours") or 24))
+        oldest = ctx.run.scheduled_for - timedelta(hours=hours)
+        messages = await self._history(source, oldest)
+        text = await self._summary(messages, source, hours)
+        return await self._post(ctx, text)
+
+    async def workflow(self, ctx: RunContext) -> str | None:
+        name = str(ctx.schedule.action.get("workflow") or "")
+        if name not in self.workflows:
+            known = ", ".join(sorted(self.workflows)) or "none"
+            raise PermanentJobError(f"unknown workflow {name!r} (registered: {known})")
+        log.info(
+            "workflow %s ran",
+            name,
+            extra={"action": "job.workflow", "run_id": ctx.run.id, "schedule": ctx.schedule.name},
+        )
+        return await self._post(ctx, f":gear: Workflow *{name}* ran for *{ctx.schedule.name}*.")
+
+    # ---- posting and failing -------------------------------------------------
+
+    async def _post(
+        self, ctx: RunContext, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
+        channel = ctx.schedule.channel_id
+        if not channel:
+            raise PermanentJobError("the schedule has no channel to post in")
+        if not text.strip() and not blocks:
+            raise PermanentJobError("nothing to post: the message is empty")
+        result = await self.sender.post(
+            channel,
+            text,
+            blocks=blocks,
+            idempotency_key=ctx.idempotency_key,
+            check_existing=ctx.outcome_unknown,
+        )
+        return result.permalink or f"{result.channel}/{result.ts}"
+
+    def _pausing_on_permanent(self, handler: Handler) -> Handler:
+        async def run(ctx: RunContext) -> str | None:
+            try:
+                return await handler(ctx)
+            except PermanentDeliveryError as error:
+                await self._pause_and_tell(ctx.schedule, error.code)
+                raise
+
+        run.__name__ = getattr(handler, "__name__", "job")
+        return run
+
+    async def _pause_and_tell(self, schedule: Schedule, code: str) -> None:
+        if schedule.channel_id:
+            self.directory.forget_channel(schedule.channel_id)
+        if not await self._pause(schedule, code):
+            return
+        if self.metrics is not None:
+            self.metrics.job_pauses.labels(code).inc()
+        owner = schedule.created_by
+        if not _SLACK_USER.match(owner):
+            return  # a startup or CLI schedule has no person to tell
+        try:
+            # A user id as the channel lands in the app's DM with that person.
+            await self.sender.post(owner, pause_notice(schedule, code))
+        except (PermanentDeliveryError, TransientDeliveryError) as error:
+            log.warning(
+                "could not tell the owner of %s that it was paused: %s",
+                schedule.name,
+                error,
+                extra={"action": "job.pause_notice", "schedule": schedule.name},
+            )
+
+    async def _pause(self, schedule: Schedule, code: str) -> bool:
+        """Disable the schedule; False when it is gone or already paused."""
+        now = self.clock.now()
+        audit = AuditEntry(
+            team_id=schedule.team_id,
+            actor="tock",
+            action="pause",
+            schedule_id=schedule.id,
+            schedule_name=schedule.name,
+        )
+        for _ in range(3):  # someone may edit it meanwhile: re-read and retry
+            try:
+                current = await self.store.get_schedule_by_id(schedule.id)
+                if not current.enabled:
+                    return False
+                await self.store.update_schedule(current, {"enabled": False}, now, audit)
+            except NotFound:
+                return False
+            except Conflict:
+                continue
+            log.warning(
+                "paused %s after a permanent delivery error: %s",
+                schedule.name,
+                code,
+                extra={"action": "job.paused", "schedule": schedule.name, "code": code},
+            )
+            return True
+        return False
+
+    # ---- digests -------------------------------------------------------------
+
+    async def _history(self, channel: str, oldest: datetime) -> list[dict[str, Any]]:
+        if not channel:
+            raise PermanentJobError("the digest has no channel to read")
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while len(messages) < HISTORY_LIMIT:
+            try:
+                response = await self.client.conversations_history(
+                    channel=channel,
+                    oldest=f"{oldest.timestamp():.6f}",
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                )
+            except SlackApiError as error:
+                raise _history_error(channel, error) from error
+            except (aiohttp.ClientError, OSError) as error:
+                raise TransientDeliveryError(
+                    f"conversations.history in {channel}: network_error", code="network_error"
+                ) from error
+            messages.extend(response.get("messages") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return messages
+
+    async def _summary(self, messages: list[dict[str, Any]], channel: str, hours: int) -> str:
+        fallback = digest.digest_text(messages, channel, hours)
+        if self.llm is None or not digest.human_messages(messages):
+            return fallback
+        try:
+            completion = await self.llm.chat.completions.create(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": digest.DIGEST_SYSTEM_PROMPT},
+                    {"role": "user", "content": digest.transcript(messages)},
+                ],
+            )
+            summary = (completion.choices[0].message.content or "").strip()
+        except (openai.OpenAIError, IndexError) as error:
+            # A digest without the LLM beats no digest: fall back, say so in the log.
+            log.warning("LLM digest failed, posting the plain one: %s", error)
+            return fallback
+        if not summary:
+            return fallback
+        return f"*Digest of <#{channel}>, last {hours}h*\n{summary}"
+
+
+def _slot(ctx: RunContext) -> tuple[Schedule, datetime]:
+    """The schedule and the instant its placeholders describe (the slot, not now)."""
+    return ctx.schedule, ctx.run.scheduled_for
+
+
+def _history_error(channel: str, error: SlackApiError) -> Exception:
+    data = error.response.data if isinstance(error.response.data, dict) else {}
+    code = str(data.get("error") or f"http_{error.response.status_code}")
+    message = f"conversations.history in {channel} failed: {code}"
+    if error.response.status_code >= 500 or error.response.status_code == 429:
+        return TransientDeliveryError(message, code=code)
+    if code in TRANSIENT_CODES:
+        return TransientDeliveryError(message, code=code)
+    return PermanentDeliveryError(message, code=code)

@@ -1,0 +1,202 @@
+"""Who is asking (a `Caller`) and who is in a channel, as Slack says.
+
+`SlackDirectory` answers from Slack, remembering answers briefly:
+
+- a person's timezone is their `/tock tz` choice (stored), else the `tz` of
+  `users.info`, else UTC; `is_admin` is Slack's `is_admin or is_owner`.
+  Profiles are cached for `user_ttl_s` because every mention, command and
+  click needs one and people rarely change zones.
+- channel membership comes from `conversations.members`, cached for
+  `member_ttl_s` (short: people join and leave). A direct message channel
+  has no member list the bot may read without `im:read`; its one person is
+  known from the signed event that arrived in it (`note_dm`).
+
+Cache expiry follows the injected clock, so tests on a virtual clock can
+expire entries by advancing it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from scheduler.clock import Clock
+from scheduler.store import Store
+from tools.caller import Caller
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FALLBACK_TZ = "UTC"
+MAX_CHANNEL_PAGES = 20  # conversations.list pages read to resolve one #name
+_LOOKUP_ERRORS = (SlackApiError, aiohttp.ClientError, OSError)
+
+
+@dataclass(frozen=True)
+class Profile:
+    timezone: str
+    is_admin: bool
+
+
+class TtlCache(Generic[T]):
+    """A small map whose entries expire `ttl` after they were stored."""
+
+    def __init__(self, ttl_s: float, now: Callable[[], datetime], max_size: int = 10_000) -> None:
+        self._ttl = timedelta(seconds=ttl_s)
+        self._now = now
+        self._max = max_size
+        self._entries: dict[str, tuple[datetime, T]] = {}
+
+    def get(self, key: str) -> T | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= self._now():
+            return None
+        return entry[1]
+
+    def put(self, key: str, value: T) -> None:
+        if len(self._entries) >= self._max:
+            self._entries.clear()  # crude but bounded; a miss only costs one API call
+        self._entries[key] = (self._now() + self._ttl, value)
+
+    def drop(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+class SlackDirectory:
+    """People and channel members as Slack reports them (implements `Membership`)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        store: Store,
+        clock: Clock,
+        *,
+        user_ttl_s: float = 600.0,
+        member_ttl_s: float = 60.0,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._profiles: TtlCache[Profile] = TtlCache(user_ttl_s, clock.now)
+        self._members: TtlCache[frozenset[str]] = TtlCache(member_ttl_s, clock.now)
+        self._channel_ids: TtlCache[str] = TtlCache(member_ttl_s, clock.now)
+        self._dm_people: dict[str, str] = {}
+        self.lookups = 0  # Slack calls made, for tests of the caches
+
+    async def caller(self, team_id: str, user_id: str, channel_id: str | None) -> Caller:
+        """The person behind a request, with the zone their times are read in."""
+        profile = await self.profile(user_id)
+        chosen = await self._store.get_user_timezone(team_id, user_id)
+        return Caller(
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            timezone=chosen or profile.timezone,
+            is_admin=profile.is_admin,
+        )
+
+    async def profile(self, user_id: str) -> Profile:
+        if (cached := self._profiles.get(user_id)) is not None:
+            return cached
+        self.lookups += 1
+        try:
+            response = await self._client.users_info(user=user_id)
+        except _LOOKUP_ERRORS as error:
+            # Not cached: the next request asks again. Admin rights fail closed.
+            log.warning(
+                "users.info failed; using UTC and no admin rights",
+                extra={"action": "slack.users_info", "user": user_id, "error": str(error)},
+            )
+            return Profile(FALLBACK_TZ, False)
+        profile = _profile(response.get("user") or {})
+        self._profiles.put(user_id, profile)
+        return profile
+
+    def note_dm(self, channel_id: str, user_id: str) -> None:
+        """Slack told us (signed) that `user_id` wrote in the DM `channel_id`."""
+        self._dm_people[channel_id] = user_id
+
+    async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
+        if channel_id in self._dm_people:
+            return self._dm_people[channel_id] == user_id
+        members = await self.members(channel_id)
+        return user_id in members
+
+    async def members(self, channel_id: str) -> frozenset[str]:
+        """Everyone in the channel; empty when Slack will not say (fail closed)."""
+        if (cached := self._members.get(channel_id)) is not None:
+            return cached
+        try:
+            members = await self._all_members(channel_id)
+        except _LOOKUP_ERRORS as error:
+            log.info(
+                "conversations.members failed",
+                extra={"action": "slack.members", "channel": channel_id, "error": str(error)},
+            )
+            return frozenset()
+        self._members.put(channel_id, members)
+        return members
+
+    async def _all_members(self, channel_id: str) -> frozenset[str]:
+        found: set[str] = set()
+        cursor: str | None = None
+        while True:
+            self.lookups += 1
+            response = await self._client.conversations_members(
+                channel=channel_id, limit=1000, cursor=cursor
+            )
+            found.update(response.get("members") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return frozenset(found)
+
+    async def channel_by_name(self, name: str) -> str | None:
+        """The id of `#name` (for `/tock … in #eng` typed without Slack's link)."""
+        wanted = name.lstrip("#").lower()
+        if (cached := self._channel_ids.get(wanted)) is not None:
+            return cached
+        try:
+            names = await self._channel_names()
+        except _LOOKUP_ERRORS as error:
+            log.info(
+                "conversations.list failed",
+                extra={"action": "slack.channels", "error": str(error)},
+            )
+            return None
+        for found, channel_id in names.items():
+            self._channel_ids.put(found, channel_id)
+        return names.get(wanted)
+
+    async def _channel_names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        cursor: str | None = None
+        for _ in range(MAX_CHANNEL_PAGES):
+            self.lookups += 1
+            response = await self._client.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for channel in response.get("channels") or []:
+                names[str(channel.get("name", "")).lower()] = str(channel["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return names
+
+    def forget_channel(self, channel_id: str) -> None:
+        """Drop cached members (e.g. after the bot was removed from a channel)."""
+        self._members.drop(channel_id)
+
+
+def _profile(user: dict[str, Any]) -> Profile:
+    return Profile(
+        timezone=str(user.get("tz") or FALLBACK_TZ),
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+    )

@@ -1,0 +1,93 @@
+"""Every SQL statement Tock runs, and every difference between dialects.
+
+`Store` is the one storage object the scheduler and the host use. It is put
+together from one class per table family; its contract is `Store`'s docstring.
+
+- `dialect`: SQLite/Postgres differences, engine, transactions (`Database`).
+- `schedules`: the schedule table (`ScheduleTables`).
+- `runs`: runs, claiming, leases, due times (`RunTables`, `Claim`, `DueTimes`).
+- `audit`: the audit log (`AuditTables`, `AuditEntry`).
+- `host`: seen keys, conversations, user settings (`HostTables`).
+- `models`: the tables; `migrate` and `migrations/`: the Alembic schema history.
+"""
+
+from __future__ import annotations
+
+from scheduler.store.audit import AuditEntry, AuditTables
+from scheduler.store.host import HostTables
+from scheduler.store.runs import Claim, DueTimes, RunTables
+from scheduler.store.schedules import ScheduleTables
+
+__all__ = ["AuditEntry", "Claim", "DueTimes", "Store"]
+
+
+class Store(ScheduleTables, RunTables, AuditTables, HostTables):
+    """Async storage over SQLite or Postgres (SQLAlchemy Core).
+
+    Contract, for every public method:
+
+    - Instants in and out are aware datetimes; what comes back is in UTC
+      (binding a naive datetime to a column fails).
+    - Values in and out are plain records from `scheduler.records`
+      (`ScheduleSpec`, `Schedule`, `Run`, `ClaimedRun`, `SlotPlan`), this
+      package's `AuditEntry`, `Claim` and `DueTimes`, or builtins.
+    - The errors raised on purpose are `scheduler.errors.NotFound` (no such
+      row) and `scheduler.errors.Conflict` (a taken name, or a concurrent
+      change seen through `Schedule.version`).
+    - Each public method is one transaction: it commits whole or not at all,
+      audit rows included (an optional `audit: AuditEntry` is written in the
+      same transaction as the change it records).
+    - A commit that may move the next wake-up calls the `on_change` listeners,
+      and on Postgres also sends `NOTIFY tock_changes` for other replicas.
+
+    Dialects: Postgres claims rows with `FOR UPDATE SKIP LOCKED` and wakes
+    replicas with `NOTIFY` (`listen` subscribes); SQLite runs in WAL mode on
+    one connection and begins every transaction with `BEGIN IMMEDIATE`, so
+    writers queue on the file lock instead of failing mid-transaction.
+    Upserts use each dialect's `INSERT ... ON CONFLICT`.
+
+    Lifecycle (`dialect.Database`):
+      `open(url, *, upgrade=True, pool_size=10) -> Store` connects and applies
+      migrations; `close()`; `on_change(listener)`; `listen(callback)` returns
+      an async unsubscriber on Postgres, None on SQLite; `queries` counts
+      statements executed.
+
+    Schedules (`schedules.ScheduleTables`):
+      `create_schedule(spec, now, audit=None) -> Schedule`, Conflict on a taken
+      name; `create_schedules(specs, now) -> int`, Conflict if any name is
+      taken; `register_schedule(spec, now) -> Schedule`, an upsert by (team,
+      name) that recomputes `next_run_at` only when the trigger changed;
+      `get_schedule(team_id, name)` and `get_schedule_by_id(id) -> Schedule`,
+      NotFound; `list_schedules(team_id=None, *, created_by, channel_id, limit,
+      offset) -> list[Schedule]` by name; `count_schedules(team_id, *,
+      created_by, channel_id) -> int`; `update_schedule(schedule, changes, now,
+      audit=None) -> Schedule`, Conflict when the row moved past
+      `schedule.version` or the new name is taken; `delete_schedule(schedule,
+      now, audit=None)`, with its runs, NotFound if already gone.
+
+    Runs (`runs.RunTables`):
+      `materialize_due(now, plan, limit=500) -> int` schedules handled;
+      `advance(now, plan, owner, lease, limit, batch=500) -> (int, Claim)`
+      materializes and claims in one transaction; `claim_runs(owner, now, lease,
+      limit) -> list[ClaimedRun]` under each schedule's overlap policy;
+      `renew_leases(owner, run_ids, now, lease) -> set[int]` still ours;
+      `finish_run(run, owner, now, status, *, error, output, retry_at) -> bool`,
+      False when the lease was lost (nothing written); `reclaim_expired(now,
+      retry_at) -> int`; `release_runs(owner, run_ids, now) -> int`;
+      `add_manual_run(schedule, now, audit=None) -> Run`; `due_times() ->
+      DueTimes`; `next_wakeup() -> datetime | None`; `get_run(id) -> Run`,
+      NotFound; `list_runs(*, team_id, schedule_id, since, status, limit) ->
+      list[(Run, schedule name)]` newest first; `count_runs(**column_equals) ->
+      dict[status, int]`.
+
+    Audit (`audit.AuditTables`):
+      `write_audit(entry, now)`; `list_audit(team_id, limit=100) -> list[dict]`
+      newest first.
+
+    Host tables (`host.HostTables`):
+      `first_time_seen(key, now) -> bool` True only the first time;
+      `load_conversation(key) -> list[dict]`, empty when unknown;
+      `save_conversation(key, team_id, messages, now)`;
+      `get_user_timezone(team_id, user_id) -> str | None`;
+      `set_user_timezone(team_id, user_id, timezone, now)`.
+    """

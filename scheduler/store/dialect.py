@@ -1,0 +1,138 @@
+"""Every difference between SQLite and Postgres, and the transaction plumbing.
+
+`Database` is the base of every table family in this package: it holds the
+engine and offers `_tx` (one transaction; `NOTIFY` on Postgres and the local
+change listeners when asked), `_lock` (`FOR UPDATE SKIP LOCKED` on Postgres),
+`_insert` (the dialect's insert with ON CONFLICT), `listen` (LISTEN/NOTIFY)
+and statement counting. Engine creation lives here too: SQLite gets one
+pooled connection, WAL, `synchronous=NORMAL`, a busy timeout, foreign keys and
+`BEGIN IMMEDIATE`; Postgres a pre-pinged pool. `_as_utc` normalizes instants
+that a dialect returned without their column type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from scheduler.store import migrate
+from scheduler.store.models import UTCDateTime
+
+NOTIFY_CHANNEL = "tock_changes"
+
+
+class Database:
+    """The engine, its dialect, and the plumbing every table family shares."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.is_postgres = self.dialect == "postgresql"
+        self.queries = 0  # statements executed, for benchmarks and idle checks
+        self._listeners: list[Callable[[], None]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @classmethod
+    async def open(cls, url: str, *, upgrade: bool = True, pool_size: int = 10) -> Self:
+        """Connect, configure the dialect, and apply migrations."""
+        engine = _make_engine(url, pool_size)
+        if upgrade:
+            await migrate.upgrade(engine)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN is no query
+            self.queries += 1
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after any commit that may move the next wake-up."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    @asynccontextmanager
+    async def _tx(self, notify: bool = False) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as conn:
+            yield conn
+            if notify and self.is_postgres:
+                await conn.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        if notify:
+            self._changed()
+
+    def _lock(self, stmt: sa.Select[Any], *of: sa.Table) -> sa.Select[Any]:
+        """Row locks that skip rows another replica holds (Postgres only)."""
+        if self.is_postgres:
+            return stmt.with_for_update(skip_locked=True, of=list(of) or None)
+        return stmt  # SQLite: BEGIN IMMEDIATE already holds the database
+
+    def _insert(self, table: sa.Table) -> Any:
+        return pg_insert(table) if self.is_postgres else sqlite_insert(table)
+
+    async def listen(self, callback: Callable[[], None]) -> Callable[[], Any] | None:
+        """Subscribe to other replicas' changes (Postgres); returns an unsubscriber."""
+        if not self.is_postgres:
+            return None
+        conn = await self.engine.connect()
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+
+        def on_notify(*_: Any) -> None:
+            callback()
+
+        await driver.add_listener(NOTIFY_CHANNEL, on_notify)
+
+        async def stop() -> None:
+            await driver.remove_listener(NOTIFY_CHANNEL, on_notify)
+            await conn.close()
+
+        return stop
+
+
+def _as_utc(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    result = UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+    assert result is not None
+    return result
+
+
+def _make_engine(url: str, pool_size: int) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        # One connection: SQLite has one writer anyway, and queueing in the
+        # pool is event-driven while its busy handler sleeps in steps up to 100 ms.
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Take transaction control from the driver so we can issue BEGIN IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

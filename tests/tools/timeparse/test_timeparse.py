@@ -1,0 +1,244 @@
+"""tools.timeparse: the phrase table, the JSON shapes, and property tests."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.triggers import CronTrigger, IntervalTrigger, OnceTrigger
+from tests.tools.timeparse.phrases import BERLIN, KOLKATA, NY, PHRASES, SYDNEY, Case, check
+from tests.tools.timeparse.phrases import UTC as UTC_NAME
+from tools.timeparse import ParseError, parse_when, parse_when_json, warm_up
+
+ZONES = (NY, BERLIN, SYDNEY, KOLKATA, UTC_NAME)
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo(NY))
+BUDGET_S = 0.050
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    warm_up()  # dateparser's first call takes ~0.1 s; the budget is per parse
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@pytest.mark.parametrize("case", PHRASES, ids=[case.id for case in PHRASES])
+def test_phrase(case: Case) -> None:
+    problem = check(case)
+    assert problem is None, problem
+
+
+def test_the_table_is_broad() -> None:
+    groups = {case.group for case in PHRASES}
+    assert len(PHRASES) >= 200
+    assert {"recurring", "refusals", "dst", "timezones", "raw-cron", "embedded"} <= groups
+    assert set(ZONES) <= {case.tz for case in PHRASES}
+    assert sum(case.error is not None for case in PHRASES) >= 40
+
+
+# --------------------------------------------------------------------------- results
+
+
+def test_cron_json_shape() -> None:
+    data = parse_when("post hi in #eng every weekday at 9:30am", NY, NOW).to_json()
+    assert data["kind"] == "cron"
+    assert data["cron"] == "30 9 * * 1-5"
+    assert data["timezone"] == NY
+    assert data["description"] == "Every weekday at 9:30 AM (America/New_York)"
+    assert data["next_runs"][0] == "2026-03-05T09:30:00-05:00"
+    assert data["remainder"] == "post hi in #eng"
+
+
+def test_once_json_shape() -> None:
+    data = parse_when("tomorrow at 9 in Tokyo", NY, NOW).to_json()
+    assert data["kind"] == "once"
+    assert data["at"] == "2026-03-05T09:00:00+09:00"  # the caller's tomorrow
+    assert data["timezone"] == "Asia/Tokyo"
+    assert data["next_runs"] == ["2026-03-04T19:00:00-05:00"]  # in the caller's zone
+
+
+def test_interval_json_shape() -> None:
+    data = parse_when("every other tuesday at 4pm", NY, NOW).to_json()
+    assert data["kind"] == "interval"
+    assert data["interval"] == {"every": 2, "unit": "weeks", "anchor": "2026-03-10T16:00:00-04:00"}
+    assert len(data["next_runs"]) == 5
+
+
+def test_error_json_shape() -> None:
+    data = parse_when_json("banana", NY, NOW)
+    assert set(data) == {"error", "hint"}
+    assert "banana" in data["error"]
+
+
+def test_parse_error_is_a_value_error_with_message_and_hint() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_when("evry day at 9am", NY, NOW)
+    assert isinstance(info.value, ParseError)
+    assert info.value.message == str(info.value)
+    assert info.value.hint == 'did you mean "every day at 9am"?'
+
+
+def test_triggers_are_the_scheduler_classes() -> None:
+    assert isinstance(parse_when("every day at 9", NY, NOW).trigger, CronTrigger)
+    assert isinstance(parse_when("in 5 minutes", NY, NOW).trigger, OnceTrigger)
+    assert isinstance(parse_when("every 7 minutes", NY, NOW).trigger, IntervalTrigger)
+
+
+def test_minute_intervals_are_anchored_in_utc_so_steps_are_elapsed_time() -> None:
+    trigger = parse_when("every 7 minutes", NY, NOW).trigger
+    assert isinstance(trigger, IntervalTrigger)
+    assert trigger.anchor == datetime(2026, 3, 4, 15, 1, tzinfo=UTC)
+    assert trigger.anchor.utcoffset() == timedelta(0)
+
+
+def test_a_naive_now_is_wall_time_in_the_caller_zone() -> None:
+    aware = parse_when("in 10 minutes", BERLIN, datetime(2026, 3, 4, 10, tzinfo=ZoneInfo(BERLIN)))
+    naive = parse_when("in 10 minutes", BERLIN, datetime(2026, 3, 4, 10))
+    assert aware.next_runs == naive.next_runs
+
+
+def test_next_runs_are_in_the_caller_zone() -> None:
+    result = parse_when("every day at 9am ET", KOLKATA, NOW)
+    assert all(run.utcoffset() == timedelta(hours=5, minutes=30) for run in result.next_runs)
+    assert len(result.next_runs) == 5
+
+
+def test_dateparser_does_not_invent_dates_from_other_words() -> None:
+    result = parse_when("post the march report at 5pm", NY, NOW)
+    assert result.next_runs == [datetime(2026, 3, 4, 17, tzinfo=ZoneInfo(NY))]
+    assert result.remainder == "post the march report"
+
+
+def test_quoted_text_is_never_read_as_a_time() -> None:
+    result = parse_when('post "every monday at noon" every friday at 5pm', NY, NOW)
+    assert result.to_json()["cron"] == "0 17 * * 5"
+    assert result.remainder == 'post "every monday at noon"'
+
+
+# --------------------------------------------------------------------------- properties
+
+_KEYWORDS = (
+    "every day at 9 am pm noon midnight monday mon-fri weekdays tomorrow today in 5 minutes "
+    "hours the 1st of every month march 3 12/24 2026-12-24 17:45 :15 ET London time "
+    "Europe/Berlin UTC+2 cron: 0 9 * * 1-5 @daily other week last except twice next evry "
+    "quarter past half o'clock # @ , / - “ ” ' \" 24/7 13pm 25:00 9:75 L 31st feb 30"
+).split()
+_noise = st.one_of(
+    st.text(max_size=4000),
+    st.text(min_size=2000, max_size=4000),
+    st.lists(st.sampled_from(_KEYWORDS) | st.text(max_size=6), max_size=700).map(" ".join),
+    st.sampled_from(_KEYWORDS).map(lambda word: f"{word} " * 4000),  # one word, repeated
+).map(lambda text: text[:4000])
+
+
+def _timed_parse(text: str, tz: str, now: datetime) -> float:
+    start = time.perf_counter()
+    with contextlib.suppress(ParseError):
+        parse_when(text, tz, now)
+    return time.perf_counter() - start
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_noise, tz=st.sampled_from(ZONES))
+def test_any_text_raises_only_parse_error_within_budget(text: str, tz: str) -> None:
+    elapsed = _timed_parse(text, tz, NOW)
+    if elapsed > BUDGET_S:  # one retry absorbs a GC pause or a busy machine
+        elapsed = _timed_parse(text, tz, NOW)
+    assert elapsed < BUDGET_S, f"{elapsed * 1000:.1f} ms for {text[:80]!r}"
+
+
+_ADVERSARIAL = [
+    "the 1st and ",
+    "every ",
+    "march ",
+    "evry ",
+    "1 ",
+    "at 9, ",
+    "monday and ",
+    "mon/",
+    "0 9 * * * ",
+    "europe/berlin ",
+    "in 2 hours and ",
+    "x/y ",
+    "a",
+    " ",
+    "\u00a0",
+    '"',
+]
+
+
+@pytest.mark.parametrize("unit", _ADVERSARIAL, ids=repr)
+def test_repetitive_long_text_stays_within_budget(unit: str) -> None:
+    text = (unit * 4000)[:4000]
+    elapsed = _timed_parse(text, NY, NOW)
+    if elapsed > BUDGET_S:
+        elapsed = _timed_parse(text, NY, NOW)
+    assert elapsed < BUDGET_S
+
+
+def test_longer_text_is_refused() -> None:
+    with pytest.raises(ParseError, match="longer than 4000"):
+        parse_when("every day at 9 " + "x" * 4000, NY, NOW)
+
+
+_DAY_WORDS = {
+    0: ("sunday", "sun", "sundays"),
+    1: ("monday", "mon", "mondays"),
+    2: ("tuesday", "tue", "tues"),
+    3: ("wednesday", "wed", "wednesdays"),
+    4: ("thursday", "thu", "thurs"),
+    5: ("friday", "fri", "fridays"),
+    6: ("saturday", "sat", "saturdays"),
+}
+
+
+def _exists(day: datetime, hour: int, minute: int, zone: ZoneInfo) -> bool:
+    """Whether the wall time exists that day (not in a spring-forward gap)."""
+    wall = day.replace(hour=hour, minute=minute, tzinfo=None)
+    return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    dow=st.integers(0, 6),
+    spelling=st.integers(0, 2),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    twelve_hour=st.booleans(),
+    tz=st.sampled_from(ZONES),
+    now=st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31)),
+)
+def test_every_day_at_time_fires_on_that_day_and_time(
+    dow: int, spelling: int, hour: int, minute: int, twelve_hour: bool, tz: str, now: datetime
+) -> None:
+    when = (
+        f"{hour % 12 or 12}:{minute:02d}{'am' if hour < 12 else 'pm'}"
+        if twelve_hour
+        else (f"{hour}:{minute:02d}")
+    )
+    result = parse_when(f"every {_DAY_WORDS[dow][spelling]} at {when}", tz, now)
+    zone = ZoneInfo(tz)
+    aware_now = now.replace(tzinfo=zone)
+    assert result.next_runs[0] > aware_now
+    assert result.next_runs == sorted(result.next_runs)
+    for run in result.next_runs:
+        assert (run.weekday() + 1) % 7 == dow
+        if _exists(run, hour, minute, zone):
+            assert (run.hour, run.minute) == (hour, minute)
+
+
+@settings(max_examples=100, deadline=None)
+@given(minutes=st.integers(1, 100_000), tz=st.sampled_from(ZONES))
+def test_in_n_minutes_is_elapsed_time(minutes: int, tz: str) -> None:
+    result = parse_when(f"remind me in {minutes} minutes", tz, NOW)
+    # Same-zone aware arithmetic is wall-clock in Python; compare in UTC.
+    expected = NOW.astimezone(UTC) + timedelta(minutes=minutes)
+    assert [run.astimezone(UTC) for run in result.next_runs] == [expected]
+    assert result.remainder == "remind me"

@@ -1,0 +1,86 @@
+"""SchedulerTools: the only way anything (agent, slash command, buttons) changes schedules.
+
+Every method takes a `Caller` from the host, never from LLM arguments, and
+sees only the caller's team: another team's schedule is simply "not found".
+Anyone may create a schedule posting into a channel they are in; only its
+creator or an admin may change, pause, resume, run or delete it. Quotas are
+checked before anything is written. Results are plain dicts; refusals raise
+`ToolError`, whose `{"error", "hint"}` an LLM can act on. `call()` is the
+validated entry point for LLM tool calls and never raises.
+
+Names: a given name is normalized to a slug ("Standup Reminder" ->
+"standup-reminder") and must be free; a missing one is derived from the
+request and gets -2, -3, ... on a collision. Lookups try the name as written,
+then its slug.
+
+Modules: `service` (`SchedulerTools`) with `policy` (lookups, permission,
+quotas) as its base class; `args` (the argument models), `calls` (decoding
+and schemas for `call()`), `errors` (`ToolError`), `names` (slugs, channel
+arguments), `views` (result dicts) and `timing` (fire-time helpers).
+"""
+
+from __future__ import annotations
+
+from tools.caller import Caller, Membership, Quotas
+from tools.scheduler_tools.args import (
+    ActionKind,
+    CreateScheduleArgs,
+    HistoryArgs,
+    ListSchedulesArgs,
+    NameArgs,
+    PreviewArgs,
+    UpdateScheduleArgs,
+)
+from tools.scheduler_tools.errors import ToolError
+from tools.scheduler_tools.names import (
+    CHANNEL_HINT,
+    MAX_NAME,
+    MAX_SUFFIX,
+    channel_id,
+    checked_name,
+    derive_name,
+    slugify,
+)
+from tools.scheduler_tools.service import (
+    DEFAULT_QUOTAS,
+    IANA_HINT,
+    SOURCES,
+    SchedulerTools,
+    Source,
+)
+from tools.scheduler_tools.timing import NEXT_RUNS, SPACING_SAMPLE, reanchor, shortest_gap, upcoming
+from tools.scheduler_tools.views import ToolResult, run_view, schedule_view
+
+__all__ = [
+    "CHANNEL_HINT",
+    "DEFAULT_QUOTAS",
+    "IANA_HINT",
+    "MAX_NAME",
+    "MAX_SUFFIX",
+    "NEXT_RUNS",
+    "SOURCES",
+    "SPACING_SAMPLE",
+    "ActionKind",
+    "Caller",
+    "CreateScheduleArgs",
+    "HistoryArgs",
+    "ListSchedulesArgs",
+    "Membership",
+    "NameArgs",
+    "PreviewArgs",
+    "Quotas",
+    "SchedulerTools",
+    "Source",
+    "ToolError",
+    "ToolResult",
+    "UpdateScheduleArgs",
+    "channel_id",
+    "checked_name",
+    "derive_name",
+    "reanchor",
+    "run_view",
+    "schedule_view",
+    "shortest_gap",
+    "slugify",
+    "upcoming",
+]

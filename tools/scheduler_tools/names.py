@@ -1,0 +1,66 @@
+"""Schedule names and channel arguments: slugs, derived names, channel ids.
+
+A given name is normalized to a slug ("Standup Reminder" ->
+"standup-reminder"); a missing one is derived from the request's first
+meaningful words, with -2, -3, ... tried on a collision. A channel argument is
+an id or a `<#C123|name>` mention; a bare name would need Slack to resolve.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tools.scheduler_tools.errors import ToolError
+
+MAX_NAME = 60
+MAX_SUFFIX = 50  # name-2 ... name-50, then ask for a name
+CHANNEL_HINT = "pass the channel as a Slack mention like <#C0123ABC|eng>, or its id C0123ABC"
+
+_MENTION = re.compile(r"<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+_MARKUP = re.compile(r"<[^>]*>|[#@][\w-]+")
+_STOPWORDS = frozenset(
+    "a an the to in into on at for of and or with about please post send say tell "
+    "remind me us our my your this that it message schedule create make set up".split()
+)
+
+
+def channel_id(raw: str) -> str:
+    """A channel id from an id or a `<#C123|name>` mention; names need Slack, so refuse them."""
+    text = raw.strip()
+    if mention := _MENTION.fullmatch(text):
+        return mention.group(1)
+    if _CHANNEL_ID.fullmatch(text):
+        return text
+    if text.startswith("#"):
+        raise ToolError(f"I can't look up the channel name {text!r} here", CHANNEL_HINT)
+    raise ToolError(f"{text!r} is not a channel", CHANNEL_HINT)
+
+
+def slugify(text: str) -> str:
+    """Lower-case words joined by hyphens, at most MAX_NAME characters."""
+    slug = re.sub(r"[\W_]+", "-", text.lower()).strip("-")
+    if len(slug) > MAX_NAME:
+        cut = slug[:MAX_NAME]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
+    return slug.strip("-")
+
+
+def derive_name(request: str, words: int = 3) -> str:
+    """A short name from the request's first meaningful words: "standup-reminder"."""
+    kept = [w for w in re.findall(r"\w+", _MARKUP.sub(" ", request.lower())) if w not in _STOPWORDS]
+    return slugify(" ".join(kept[:words]))
+
+
+def checked_name(raw: str) -> str:
+    name = slugify(raw)
+    if not name:
+        raise ToolError(f"{raw!r} can't be a name", "use letters or digits, e.g. standup-reminder")
+    return name
+
+
+def suffixed(base: str) -> Iterator[str]:
+    yield base
+    for n in range(2, MAX_SUFFIX + 1):
+        yield f"{base}-{n}"

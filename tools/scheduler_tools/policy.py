@@ -1,0 +1,169 @@
+"""Who may do what, and how much: the checks every `SchedulerTools` action runs.
+
+Lookups see only the caller's team (another team's schedule is "not found");
+only a schedule's creator or an admin may change it; schedules post only into
+channels the requester is in; and the quotas (schedules per user and per
+channel, text length, minimum spacing between runs) are checked before
+anything is written. `Policy` is the base class of `SchedulerTools`, which
+sets the attributes it reads.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timedelta
+from typing import Any
+
+from scheduler.errors import NotFound
+from scheduler.records import Schedule
+from scheduler.store import Store
+from scheduler.triggers import AnyTrigger
+from tools.caller import Caller, Membership, Quotas
+from tools.scheduler_tools.args import ListSchedulesArgs
+from tools.scheduler_tools.errors import ToolError
+from tools.scheduler_tools.names import CHANNEL_HINT, channel_id, slugify
+from tools.scheduler_tools.timing import shortest_gap
+
+
+class Policy:
+    """Lookups, permission and quota checks, shared through inheritance."""
+
+    store: Store
+    membership: Membership
+    quotas: Quotas
+    workflows: frozenset[str]
+
+    async def _find(self, caller: Caller, name: str) -> Schedule:
+        """The caller's team's schedule by name as written, else by its slug."""
+        for candidate in dict.fromkeys((name, slugify(name))):
+            if candidate and (found := await self._get(caller.team_id, candidate)):
+                return found
+        raise ToolError(f"there is no schedule named {name!r}", await self._name_hint(caller, name))
+
+    async def _get(self, team_id: str, name: str) -> Schedule | None:
+        try:
+            return await self.store.get_schedule(team_id, name)
+        except NotFound:
+            return None
+
+    async def _name_hint(self, caller: Caller, name: str) -> str:
+        names = [s.name for s in await self.store.list_schedules(caller.team_id, limit=500)]
+        close = difflib.get_close_matches(name.lower(), names, n=3)
+        if close:
+            return f"did you mean {' or '.join(repr(c) for c in close)}?"
+        return "list_schedules shows the names in use"
+
+    async def _owned(self, caller: Caller, name: str, verb: str) -> Schedule:
+        """The schedule, if the caller created it or is an admin."""
+        schedule = await self._find(caller, name)
+        if caller.is_admin or schedule.created_by == caller.user_id:
+            return schedule
+        raise ToolError(
+            f"only <@{schedule.created_by}>, who created {schedule.name!r}, or an admin "
+            f"can {verb} it",
+            "ask them or a workspace admin to do it",
+        )
+
+    def _action(
+        self, kind: str, text: str, window_hours: int, workflow: str | None
+    ) -> dict[str, Any]:
+        """The stored action arguments, or a refusal."""
+        self._check_text(kind, text)
+        if workflow is not None and kind != "workflow":
+            raise ToolError(
+                "`workflow` only goes with action=workflow",
+                "set action to workflow, or leave workflow out",
+            )
+        if kind == "workflow":
+            self._check_workflow(workflow)
+        return {
+            "text": text,
+            "window_hours": window_hours if kind == "digest" else None,
+            "workflow": workflow if kind == "workflow" else None,
+        }
+
+    def _check_text(self, kind: str, text: str) -> None:
+        if len(text) > self.quotas.max_text:
+            raise ToolError(
+                f"the text is {len(text)} characters; the limit is {self.quotas.max_text}",
+                "shorten it, or split it across schedules",
+            )
+        if kind in ("message", "agent") and not text:
+            what = "message to post" if kind == "message" else "prompt to run"
+            raise ToolError(f"a {kind} schedule needs text", f"put the {what} in `text`")
+
+    def _check_workflow(self, workflow: str | None) -> None:
+        if workflow in self.workflows:
+            return
+        available = ", ".join(sorted(self.workflows))
+        hint = f"use one of: {available}" if available else "no workflows are set up here"
+        if workflow is None:
+            raise ToolError("say which workflow to run", hint)
+        raise ToolError(f"there is no workflow named {workflow!r}", hint)
+
+    def _check_spacing(self, trigger: AnyTrigger, now: datetime) -> None:
+        gap = shortest_gap(trigger, now)
+        floor = timedelta(seconds=self.quotas.min_interval_s)
+        if gap is not None and gap < floor:
+            raise ToolError(
+                f"that runs every {_span(gap)}; a schedule may run at most every {_span(floor)}",
+                f"choose a time at least {_span(floor)} apart, e.g. hourly",
+            )
+
+    async def _target_channel(self, caller: Caller, raw: str | None) -> str:
+        """The channel to post in, if the caller is a member of it."""
+        channel = channel_id(raw) if raw is not None else caller.channel_id
+        if channel is None:
+            raise ToolError("no channel given", CHANNEL_HINT)
+        if not await self.membership.is_member(caller.team_id, channel, caller.user_id):
+            raise ToolError(
+                f"the requester is not a member of <#{channel}>",
+                "schedules can only post into channels you are in: join it, or pick another",
+            )
+        return channel
+
+    async def _check_user_quota(self, caller: Caller) -> None:
+        count = await self.store.count_schedules(caller.team_id, created_by=caller.user_id)
+        if count >= self.quotas.max_per_user:
+            raise ToolError(
+                f"you already have {count} schedules (the limit is {self.quotas.max_per_user})",
+                "delete one you no longer need (list_schedules with scope=mine)",
+            )
+
+    async def _check_channel_quota(self, team_id: str, channel: str) -> None:
+        count = await self.store.count_schedules(team_id, channel_id=channel)
+        if count >= self.quotas.max_per_channel:
+            raise ToolError(
+                f"<#{channel}> already has {count} schedules "
+                f"(the limit is {self.quotas.max_per_channel})",
+                "delete or reuse one of them (list_schedules with scope=channel)",
+            )
+
+    async def _check_not_queued(self, schedule: Schedule) -> None:
+        """Refuse a second run-now while one waits (a double-clicked button)."""
+        pending = await self.store.list_runs(schedule_id=schedule.id, status="pending", limit=20)
+        if any(run.trigger == "manual" for run, _ in pending):
+            raise ToolError(
+                f"a run of {schedule.name!r} is already queued",
+                "wait for it to finish; schedule_history shows its status",
+            )
+
+    def _scope(self, caller: Caller, args: ListSchedulesArgs) -> tuple[str | None, str | None]:
+        """(created_by, channel_id) filters for a listing."""
+        created_by = caller.user_id if args.scope == "mine" else None
+        if args.channel is not None:
+            return created_by, channel_id(args.channel)
+        if args.scope != "channel":
+            return created_by, None
+        if caller.channel_id is None:
+            raise ToolError("which channel?", CHANNEL_HINT)
+        return created_by, caller.channel_id
+
+
+def _span(gap: timedelta) -> str:
+    seconds = int(gap.total_seconds())
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}" + ("s" if count != 1 else "")
+    return f"{seconds} seconds"

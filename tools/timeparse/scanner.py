@@ -1,0 +1,125 @@
+"""The scanning state: the working text, what was found in it, and what is left.
+
+`Scanner` holds a copy of the text whose quoted parts (message text) and
+already-read spans are blanked, so no recognizer reads a phrase twice, and
+the `Parts` found so far. `note` records each category's phrase and refuses a
+category found twice; `COMBOS` lists the categories that make sense together.
+`remainder` is the text with every taken span cut out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from itertools import islice
+
+from tools.timeparse.patterns import QUOTED
+from tools.timeparse.results import ParseError
+
+_CATEGORY_NAMES = {
+    "cron": "a cron expression", "step": "a repeat every few minutes or hours",
+    "hourmin": "a minute past the hour", "daily": "every day", "days": "every few days",
+    "weeks": "every few weeks", "dows": "days of the week", "weekday": "a weekday",
+    "monthly": "monthly", "monthdays": "a day of the month", "yearly": "yearly",
+    "date": "a date", "relative": "a relative time", "time": "a time of day",
+    "period": "a part of the day",
+}  # fmt: skip
+COMBOS = (
+    frozenset({"cron"}),
+    frozenset({"step", "dows", "hourmin", "daily"}),
+    frozenset({"daily", "dows", "time", "period"}),
+    frozenset({"weeks", "dows", "time", "period"}),
+    frozenset({"days", "time", "period"}),
+    frozenset({"monthly", "monthdays", "time", "period"}),
+    frozenset({"yearly", "date", "time", "period"}),
+    frozenset({"date", "weekday", "time", "period"}),
+    frozenset({"monthdays", "time", "period"}),
+    frozenset({"relative", "time", "period"}),
+)
+
+
+@dataclass
+class Relative:
+    months: int = 0
+    days: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Parts:
+    """What the recognizers found; `seen` maps each category to its phrase."""
+
+    seen: dict[str, str] = field(default_factory=dict)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    zone: str | None = None
+    cron: str | None = None
+    step: int | None = None  # minutes
+    minute_of_hour: int | None = None
+    days: int | None = None
+    weeks: int | None = None
+    dows: frozenset[int] | None = None  # cron numbering, Sunday = 0
+    once_dow: tuple[int, bool] | None = None  # (day, strictly after today)
+    month_days: tuple[int | str, ...] = ()
+    date: tuple[int | None, int, int] | None = None  # (year, month, day)
+    day_offset: int | None = None
+    offset: tzinfo | None = None  # an ISO time's own UTC offset
+    relative: Relative | None = None
+    times: list[tuple[int, int, bool]] = field(default_factory=list)  # (h, m, am/pm unsaid)
+    period: str | None = None
+    plural_period: bool = False
+
+
+class Scanner:
+    """Runs the recognizers over a working copy whose used spans are blanked."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Quoted text is the message; \x1f is neither a word char nor \s.
+        self.work = QUOTED.sub(lambda m: "\x1f" * len(m.group()), text)
+        self.parts = Parts()
+
+    def take(self, match: re.Match[str], group: int | str = 0) -> None:
+        self.take_span(*match.span(group))
+
+    def take_span(self, start: int, end: int) -> None:
+        self.work = self.work[:start] + " " * (end - start) + self.work[end:]
+        self.parts.spans.append((start, end))
+
+    def found(self, pattern: re.Pattern[str], limit: int = 6) -> list[re.Match[str]]:
+        # Capped: a 4,000-char wall of "every day" must not cost more than a few.
+        return list(islice(pattern.finditer(self.work), limit))
+
+    def note(self, category: str, match: re.Match[str]) -> None:
+        phrase = " ".join(match.group().split())
+        if category in self.parts.seen and category != "time":
+            first = self.parts.seen[category]
+            raise ParseError(
+                f'I found {_CATEGORY_NAMES[category]} twice: "{first}" and "{phrase}"',
+                "keep one, or make two schedules",
+            )
+        self.parts.seen.setdefault(category, phrase)
+
+
+def plain(text: str) -> str:
+    """Map unicode spaces and curly apostrophes one-for-one, keeping offsets."""
+    chars = [" " if c.isspace() else c for c in text]
+    return "".join(chars).replace("’", "'")
+
+
+def phrase_of(match: re.Match[str]) -> str:
+    return " ".join(match.group().split())
+
+
+def remainder(text: str, spans: list[tuple[int, int]]) -> str:
+    keep = [True] * len(text)
+    for start, end in spans:
+        keep[start:end] = [False] * (end - start)
+    rest = "".join(c if k else " " for c, k in zip(plain(text), keep, strict=True))
+    rest = " ".join(rest.split())
+    rest = re.sub(r"\s+([,.;:!?])", r"\1", rest)
+    rest = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", rest)
+    rest = " ".join(re.sub(r"`\s*`", " ", rest).split())  # an emptied `cron`
+    rest = rest.strip(" ,;:-–—")
+    # A connective stranded by the cut: "every day at 9am and post ..." -> "post ...".
+    return re.sub(r"^(?:and|then)\s+|\s+(?:and|then)$", "", rest, flags=re.I)
