@@ -16,12 +16,12 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import generate_latest as render_metrics
 
 from scheduler.engine import Engine
+from scheduler.errors import StoreUnavailable
 from scheduler.store import Store
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Metrics:
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
                 counts = await store.count_runs()
-        except (TimeoutError, sa.exc.SQLAlchemyError, OSError) as error:
+        except (TimeoutError, StoreUnavailable) as error:
             log.warning("metrics: run counts unavailable: %s", error)
             return
         self.runs.clear()  # a status with no runs left must not keep its old count
@@ -94,9 +94,9 @@ class Metrics:
 
 async def database_ok(store: Store) -> bool:
     try:
-        async with asyncio.timeout(PROBE_TIMEOUT_S), store.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
-    except (TimeoutError, sa.exc.SQLAlchemyError, OSError) as error:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            await store.ping()
+    except (TimeoutError, StoreUnavailable) as error:
         log.warning("readiness: database check failed: %s", error)
         return False
     return True

@@ -44,7 +44,7 @@ from bot.health import Metrics, add_health_routes
 from bot.jobs.slack_jobs import DEFAULT_WORKFLOWS, SlackJobs
 from bot.slack.delivery import Limits, Sender
 from bot.slack.directory import SlackDirectory
-from scheduler.clock import Clock, SystemClock
+from scheduler.clock import Clock, SystemClock, wait_any
 from scheduler.engine import Engine, EngineConfig
 from scheduler.jobs import JobRegistry
 from scheduler.store import Store
@@ -112,7 +112,7 @@ async def _until_stopped(stop: asyncio.Event, engine: Engine) -> bool:
     waiter = asyncio.ensure_future(stop.wait())
     ended = asyncio.ensure_future(engine.wait())
     try:
-        await asyncio.wait({waiter, ended}, return_when=asyncio.FIRST_COMPLETED)
+        await wait_any(engine.clock, None, waiter, ended)
     finally:
         waiter.cancel()
         if not ended.done():

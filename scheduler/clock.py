@@ -1,7 +1,8 @@
 """Clocks: the only place that reads the time.
 
 `SystemClock` is the real one. `VirtualClock` moves only when a test advances
-it, so engine tests are deterministic and never sleep for real.
+it, so engine tests are deterministic and never sleep for real. `wait_any` is
+the one way to wait for something or for a deadline on a clock.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -20,8 +21,8 @@ class Clock(Protocol):
         """The current instant, timezone-aware UTC."""
         ...
 
-    async def sleep_until(self, deadline: datetime) -> None:
-        """Return at or after `deadline` (cancel the task to stop early)."""
+    def sleep_until(self, deadline: datetime) -> Awaitable[None]:
+        """Something to await that ends at or after `deadline` (cancel it to stop early)."""
         ...
 
 
@@ -52,13 +53,19 @@ class VirtualClock:
     def now(self) -> datetime:
         return self._now
 
-    async def sleep_until(self, deadline: datetime) -> None:
-        if deadline <= self._now:
-            await asyncio.sleep(0)
-            return
+    def sleep_until(self, deadline: datetime) -> asyncio.Future[None]:
+        """A future done at `deadline`, registered at once (not when first awaited).
+
+        So a deadline is in `next_deadline` the moment a task asks for it: a
+        test that sees a task parked sees its deadline too. A deadline already
+        passed is done after one turn of the loop.
+        """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
-        await future
+        if deadline <= self._now:
+            future.get_loop().call_soon(_resolve, future)
+        else:
+            heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
+        return future
 
     async def advance(self, seconds: float = 0, **delta: float) -> datetime:
         """Move time forward, waking every sleeper whose deadline passed."""
@@ -83,15 +90,40 @@ class VirtualClock:
         woke = False
         while self._sleepers and self._sleepers[0][0] <= self._now:
             _, _, future = heapq.heappop(self._sleepers)
-            if not future.done():  # cancelled sleepers are just dropped
-                future.set_result(None)
-                woke = True
+            woke = _resolve(future) or woke  # cancelled sleepers are just dropped
         return woke
 
     @property
     def next_deadline(self) -> datetime | None:
         live = [d for d, _, f in self._sleepers if not f.done()]
         return min(live, default=None)
+
+
+async def wait_any(clock: Clock, deadline: datetime | None, *futures: asyncio.Future[Any]) -> bool:
+    """Wait until one of `futures` is done or `clock` reaches `deadline` (None: no deadline).
+
+    Returns True if a future is done, False if the deadline came first. The
+    futures stay the caller's: they are neither cancelled nor awaited here.
+    The timer is this helper's: armed before the first await (so a
+    VirtualClock knows the deadline as soon as the call is made) and
+    cancelled on the way out, also when the waiting task is cancelled.
+    """
+    timer = None if deadline is None else asyncio.ensure_future(clock.sleep_until(deadline))
+    waiting = set(futures) if timer is None else {*futures, timer}
+    try:
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if timer is not None:
+            timer.cancel()
+    return any(future.done() for future in futures)
+
+
+def _resolve(future: asyncio.Future[None]) -> bool:
+    """Wake a sleeper unless it was cancelled meanwhile; True if it was still waiting."""
+    if future.done():
+        return False
+    future.set_result(None)
+    return True
 
 
 async def _yield_to_loop(rounds: int = 5) -> None:

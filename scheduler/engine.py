@@ -18,17 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from scheduler.clock import Clock, SystemClock
-from scheduler.errors import PermanentJobError, TransientJobError
+from scheduler.clock import Clock, SystemClock, wait_any
+from scheduler.errors import PermanentJobError, StoreUnavailable, TransientJobError
 from scheduler.jobs import JobRegistry, RunContext, default_registry
 from scheduler.planning import backoff_seconds, plan_slots
 from scheduler.records import ClaimedRun
 from scheduler.store import DueTimes, Store
 
 log = logging.getLogger(__name__)
-_DB_ERRORS = (OperationalError, DBAPIError, OSError, ConnectionError)
 MAX_ERROR_CHARS = 2000
 
 
@@ -135,7 +132,7 @@ class Engine:
                 try:
                     await self._step()
                     failures = 0
-                except _DB_ERRORS as exc:
+                except StoreUnavailable as exc:
                     failures += 1
                     delay = min(30.0, 0.5 * 2**failures)
                     log.warning(
@@ -187,16 +184,15 @@ class Engine:
 
     async def _park(self, deadline: datetime) -> None:
         self._park_deadline = deadline
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
         waker = asyncio.ensure_future(self._wake.wait())
+        # No await between here and wait_any arming its timer: whoever sees
+        # `_parked` (settle) sees the deadline on a virtual clock too.
+        self._parked = True
+        self._progress.set()
         try:
-            await asyncio.sleep(0)  # let the sleeper register its deadline first
-            self._parked = True
-            self._progress.set()
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            await wait_any(self.clock, deadline, waker)
         finally:
             self._parked = False
-            sleeper.cancel()
             waker.cancel()
             self._wake.clear()
             self._park_deadline = None
@@ -265,17 +261,13 @@ class Engine:
     async def _with_timeout(self, work: Awaitable[str | None], seconds: float) -> str | None:
         """Await `work`, cancelling it at the clock's deadline (virtual time in tests)."""
         job = asyncio.ensure_future(work)
-        timer = asyncio.ensure_future(
-            self.clock.sleep_until(self.clock.now() + timedelta(seconds=seconds))
-        )
+        deadline = self.clock.now() + timedelta(seconds=seconds)
         try:
-            await asyncio.wait({job, timer}, return_when=asyncio.FIRST_COMPLETED)
+            finished = await wait_any(self.clock, deadline, job)
         except asyncio.CancelledError:
             job.cancel()  # shutdown or a lost lease: stop the handler too
             raise
-        finally:
-            timer.cancel()
-        if not job.done():
+        if not finished:
             job.cancel()
             await asyncio.gather(job, return_exceptions=True)
             raise TimeoutError
@@ -321,7 +313,7 @@ class Engine:
                         extra={"action": "run.lease_lost", "run_id": item.run.id},
                     )
                 return
-            except _DB_ERRORS as exc:
+            except StoreUnavailable as exc:
                 log.warning("could not record run %s (try %d): %s", item.run.id, attempt + 1, exc)
                 await asyncio.sleep(0.5 * (attempt + 1))
         # Unrecorded: the lease expires and another pass reclaims and retries the run.
@@ -341,7 +333,7 @@ class Engine:
                 kept = await self.store.renew_leases(
                     self.config.owner, ids, self.clock.now(), self.lease
                 )
-            except _DB_ERRORS as exc:
+            except StoreUnavailable as exc:
                 log.warning("lease renewal failed: %s", exc, extra={"action": "engine.heartbeat"})
                 continue
             finally:
@@ -357,11 +349,11 @@ class Engine:
             return
         tasks = list(self._inflight.values())
         deadline = self.clock.now() + timedelta(seconds=self.config.shutdown_grace_s)
-        timer = asyncio.ensure_future(self.clock.sleep_until(deadline))
-        waiting = asyncio.ensure_future(asyncio.wait(tasks))
-        await asyncio.wait({timer, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        timer.cancel()
-        waiting.cancel()
+        everything = asyncio.ensure_future(asyncio.wait(tasks))
+        try:
+            await wait_any(self.clock, deadline, everything)
+        finally:
+            everything.cancel()
         left = [run_id for run_id, task in self._inflight.items() if not task.done()]
         for run_id in left:
             self._lost.add(run_id)

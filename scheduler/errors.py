@@ -5,6 +5,7 @@ SchedulerError
  ├── TriggerError         a trigger definition is not valid
  ├── NotFound             no such schedule or run
  ├── Conflict             a name is already taken, or a row changed underneath us
+ ├── StoreUnavailable     the database cannot be reached or failed mid-statement
  └── JobError             raised by job handlers
       ├── PermanentJobError   do not retry (bad channel, revoked token, ...)
       └── TransientJobError   retry with backoff (429, 5xx, timeouts)
@@ -31,6 +32,14 @@ class NotFound(SchedulerError, LookupError):
 
 class Conflict(SchedulerError):
     """A unique name is taken, or a concurrent change won."""
+
+
+class StoreUnavailable(SchedulerError):
+    """The database failed (unreachable, connection lost, driver error); may pass.
+
+    The store raises it wherever a driver error enters, with the driver's
+    exception as ``__cause__``; a unique-key violation is a `Conflict` instead.
+    """
 
 
 class JobError(SchedulerError):

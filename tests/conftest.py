@@ -1,17 +1,19 @@
 """Shared fixtures: a fresh store per test on SQLite and on Postgres.
 
-Postgres tests use TOCK_TEST_POSTGRES_URL (e.g.
-postgresql+asyncpg://postgres@127.0.0.1:5432/test). Each test gets its own
-database cloned from a migrated template. Without the variable they skip
-with a reason, unless TOCK_REQUIRE_POSTGRES=1 (as in CI), where they fail.
+Postgres tests use TOCK_TEST_POSTGRES_URL, else the local default
+postgresql+asyncpg://postgres@127.0.0.1:5432/test (`postgres_url`). The
+server is probed once per session; each test gets its own database cloned
+from a migrated template. When it does not answer they skip with a reason,
+unless TOCK_REQUIRE_POSTGRES=1 (as in CI), where they fail.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -23,15 +25,41 @@ from scheduler.store import Store, migrate
 
 pytest_plugins = ["tests.slack_fixtures"]
 
-PG_URL = os.environ.get("TOCK_TEST_POSTGRES_URL", "")
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+PROBE_TIMEOUT_S = 3.0
+
+
+def postgres_url(environ: Mapping[str, str]) -> str:
+    """The server the Postgres tests use: TOCK_TEST_POSTGRES_URL, else the local default."""
+    return environ.get("TOCK_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+
+
+PG_URL = postgres_url(os.environ)
 REQUIRE_PG = os.environ.get("TOCK_REQUIRE_POSTGRES") == "1"
 TEMPLATE = f"tock_template_{os.getpid()}"  # one per test session
 _template_ready = False
+_probe: str | None = None  # "" once Postgres answered, else why it did not
 _postgres_databases = 0  # how many Postgres databases tests used this session
 
 
 def pg_admin_url() -> str:
     return PG_URL
+
+
+async def _unreachable() -> str:
+    """Why Postgres at PG_URL does not answer ("" when it does); asked once per session."""
+    global _probe
+    if _probe is None:
+        engine = create_async_engine(PG_URL, connect_args={"timeout": PROBE_TIMEOUT_S})
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S * 2), engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            _probe = ""
+        except (OSError, sa.exc.SQLAlchemyError) as exc:
+            _probe = str(exc).partition("\n")[0] or type(exc).__name__
+        finally:
+            await engine.dispose()
+    return _probe
 
 
 async def _admin(sql: str) -> None:
@@ -63,16 +91,14 @@ async def _ensure_template() -> None:
 
 async def fresh_postgres_url() -> str:
     """A new database cloned from the migrated template; caller drops it."""
-    if not PG_URL:
+    if problem := await _unreachable():
+        where = sa.make_url(PG_URL).render_as_string(hide_password=True)
         if REQUIRE_PG:
-            pytest.fail("TOCK_REQUIRE_POSTGRES=1 but TOCK_TEST_POSTGRES_URL is not set")
-        pytest.skip("Postgres not configured: set TOCK_TEST_POSTGRES_URL to run these tests")
-    try:
-        await _ensure_template()
-    except (OSError, sa.exc.SQLAlchemyError) as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"Postgres required but unreachable: {exc}")
-        pytest.skip(f"Postgres unreachable: {exc}")
+            pytest.fail(f"TOCK_REQUIRE_POSTGRES=1 but no Postgres at {where} ({problem})")
+        pytest.skip(
+            f"no Postgres at {where} ({problem}): start one there or set TOCK_TEST_POSTGRES_URL"
+        )
+    await _ensure_template()
     global _postgres_databases
     name = f"tock_t_{uuid.uuid4().hex[:12]}"
     await _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
@@ -116,8 +142,6 @@ def clock() -> VirtualClock:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop this session's template; with TOCK_REQUIRE_POSTGRES=1, fail if no Postgres test ran."""
     if _template_ready:
-        import asyncio
-
         asyncio.run(_admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
     selected_pg = any(item.get_closest_marker("postgres") for item in session.items)
     if REQUIRE_PG and selected_pg and _postgres_databases == 0:

@@ -5,7 +5,8 @@ together from one class per table family; its contract is `Store`'s docstring.
 
 - `dialect`: SQLite/Postgres differences, engine, transactions (`Database`).
 - `schedules`: the schedule table (`ScheduleTables`).
-- `runs`: runs, claiming, leases, due times (`RunTables`, `Claim`, `DueTimes`).
+- `runs`: runs, leases, due times (`RunTables`, `DueTimes`).
+- `claims`: leasing due runs under each overlap policy (`ClaimTables`, `Claim`).
 - `audit`: the audit log (`AuditTables`, `AuditEntry`).
 - `host`: seen keys, conversations, user settings (`HostTables`).
 - `models`: the tables; `migrate` and `migrations/`: the Alembic schema history.
@@ -14,8 +15,9 @@ together from one class per table family; its contract is `Store`'s docstring.
 from __future__ import annotations
 
 from scheduler.store.audit import AuditEntry, AuditTables
+from scheduler.store.claims import Claim
 from scheduler.store.host import HostTables
-from scheduler.store.runs import Claim, DueTimes, RunTables
+from scheduler.store.runs import DueTimes, RunTables
 from scheduler.store.schedules import ScheduleTables
 
 __all__ = ["AuditEntry", "Claim", "DueTimes", "Store"]
@@ -33,7 +35,10 @@ class Store(ScheduleTables, RunTables, AuditTables, HostTables):
       package's `AuditEntry`, `Claim` and `DueTimes`, or builtins.
     - The errors raised on purpose are `scheduler.errors.NotFound` (no such
       row) and `scheduler.errors.Conflict` (a taken name, or a concurrent
-      change seen through `Schedule.version`).
+      change seen through `Schedule.version`). A failing database (unreachable,
+      connection lost, any other driver error) raises
+      `scheduler.errors.StoreUnavailable` from every method, `open` and
+      `listen` included, with the driver's exception as `__cause__`.
     - Each public method is one transaction: it commits whole or not at all,
       audit rows included (an optional `audit: AuditEntry` is written in the
       same transaction as the change it records).
@@ -49,14 +54,16 @@ class Store(ScheduleTables, RunTables, AuditTables, HostTables):
     Lifecycle (`dialect.Database`):
       `open(url, *, upgrade=True, pool_size=10) -> Store` connects and applies
       migrations; `close()`; `on_change(listener)`; `listen(callback)` returns
-      an async unsubscriber on Postgres, None on SQLite; `queries` counts
-      statements executed.
+      an async unsubscriber on Postgres, None on SQLite; `ping()` raises
+      StoreUnavailable unless `SELECT 1` answers; `queries` counts statements
+      executed.
 
     Schedules (`schedules.ScheduleTables`):
       `create_schedule(spec, now, audit=None) -> Schedule`, Conflict on a taken
       name; `create_schedules(specs, now) -> int`, Conflict if any name is
       taken; `register_schedule(spec, now) -> Schedule`, an upsert by (team,
-      name) that recomputes `next_run_at` only when the trigger changed;
+      name) that recomputes `next_run_at` only when the trigger changed or the
+      schedule becomes enabled, and moves `version` only when a field changed;
       `get_schedule(team_id, name)` and `get_schedule_by_id(id) -> Schedule`,
       NotFound; `list_schedules(team_id=None, *, created_by, channel_id, limit,
       offset) -> list[Schedule]` by name; `count_schedules(team_id, *,
@@ -65,7 +72,7 @@ class Store(ScheduleTables, RunTables, AuditTables, HostTables):
       `schedule.version` or the new name is taken; `delete_schedule(schedule,
       now, audit=None)`, with its runs, NotFound if already gone.
 
-    Runs (`runs.RunTables`):
+    Runs (`runs.RunTables`, claiming in `claims.ClaimTables`):
       `materialize_due(now, plan, limit=500) -> int` schedules handled;
       `advance(now, plan, owner, lease, limit, batch=500) -> (int, Claim)`
       materializes and claims in one transaction; `claim_runs(owner, now, lease,

@@ -8,25 +8,37 @@ and statement counting. Engine creation lives here too: SQLite gets one
 pooled connection, WAL, `synchronous=NORMAL`, a busy timeout, foreign keys and
 `BEGIN IMMEDIATE`; Postgres a pre-pinged pool. `_as_utc` normalizes instants
 that a dialect returned without their column type.
+
+Driver errors enter here, and only here: `_tx`, `listen` and `open` (with its
+migrations) turn them into `StoreUnavailable`, the driver's exception kept as
+`__cause__`. `IntegrityError` passes untouched, for the table families to
+report as `Conflict`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from typing import Any, Self
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from scheduler.errors import StoreUnavailable
 from scheduler.store import migrate
 from scheduler.store.models import UTCDateTime
 
 NOTIFY_CHANNEL = "tock_changes"
+# What a failing database raises on its way in: SQLAlchemy's wrapped driver
+# errors, socket errors (OSError covers ConnectionError and TimeoutError) from
+# connecting, and asyncpg's own on the raw LISTEN connection.
+_DRIVER_ERRORS = (DBAPIError, OSError, asyncpg.PostgresConnectionError)
 
 
 class Database:
@@ -46,12 +58,22 @@ class Database:
     async def open(cls, url: str, *, upgrade: bool = True, pool_size: int = 10) -> Self:
         """Connect, configure the dialect, and apply migrations."""
         engine = _make_engine(url, pool_size)
-        if upgrade:
-            await migrate.upgrade(engine)
+        try:
+            if upgrade:
+                with _unavailable_on_driver_errors():
+                    await migrate.upgrade(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
         return cls(engine)
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """`SELECT 1`; raise StoreUnavailable when the database does not answer."""
+        async with self._tx() as conn:
+            await conn.execute(sa.text("SELECT 1"))
 
     def _count(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN is no query
@@ -67,10 +89,11 @@ class Database:
 
     @asynccontextmanager
     async def _tx(self, notify: bool = False) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
-            yield conn
-            if notify and self.is_postgres:
-                await conn.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        with _unavailable_on_driver_errors():
+            async with self.engine.begin() as conn:
+                yield conn
+                if notify and self.is_postgres:
+                    await conn.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
         if notify:
             self._changed()
 
@@ -83,25 +106,53 @@ class Database:
     def _insert(self, table: sa.Table) -> Any:
         return pg_insert(table) if self.is_postgres else sqlite_insert(table)
 
+    def _differs(
+        self, column: sa.ColumnElement[Any], other: sa.ColumnElement[Any]
+    ) -> sa.ColumnElement[bool]:
+        """`column IS DISTINCT FROM other`, NULL-safe, for JSON columns too."""
+        if self.is_postgres and isinstance(column.type, sa.JSON):
+            # json has no equality operator in Postgres: compare the text.
+            column, other = sa.cast(column, sa.Text), sa.cast(other, sa.Text)
+        return column.is_distinct_from(other)
+
     async def listen(self, callback: Callable[[], None]) -> Callable[[], Any] | None:
         """Subscribe to other replicas' changes (Postgres); returns an unsubscriber."""
         if not self.is_postgres:
             return None
-        conn = await self.engine.connect()
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
 
         def on_notify(*_: Any) -> None:
             callback()
 
-        await driver.add_listener(NOTIFY_CHANNEL, on_notify)
+        with _unavailable_on_driver_errors():
+            conn = await self.engine.connect()
+            try:
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                await driver.add_listener(NOTIFY_CHANNEL, on_notify)
+            except BaseException:
+                await conn.close()
+                raise
 
         async def stop() -> None:
-            await driver.remove_listener(NOTIFY_CHANNEL, on_notify)
-            await conn.close()
+            with _unavailable_on_driver_errors():
+                try:
+                    await driver.remove_listener(NOTIFY_CHANNEL, on_notify)
+                finally:
+                    await conn.close()
 
         return stop
+
+
+@contextmanager
+def _unavailable_on_driver_errors() -> Iterator[None]:
+    """Re-raise a failing database's error as `StoreUnavailable` (not IntegrityError)."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except _DRIVER_ERRORS as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise StoreUnavailable(f"database unavailable: {type(cause).__name__}: {cause}") from exc
 
 
 def _as_utc(value: Any) -> datetime:

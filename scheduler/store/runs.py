@@ -1,6 +1,6 @@
-"""Runs: materializing due slots, claiming under each schedule's overlap
-policy, leases (renew, reclaim), finishing, releasing, manual runs, when the
-next thing falls due, and reading runs back.
+"""Runs: materializing due slots, leases (renew, reclaim), finishing,
+releasing, manual runs, when the next thing falls due, and reading runs back.
+Claiming is in `claims`; `advance` does both in one transaction.
 
 Exactly-once rests on two things here: the unique (schedule_id, slot) key,
 which makes a slot materialize once however many replicas race, and the
@@ -18,19 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduler.errors import NotFound
-from scheduler.records import ClaimedRun, Run, Schedule, SlotPlan
+from scheduler.records import FINAL_STATUSES, NewRun, Run, Schedule, SlotPlan
 from scheduler.store.audit import AuditEntry, AuditTables
+from scheduler.store.claims import Claim, ClaimTables, _schedule_busy
 from scheduler.store.dialect import _as_utc
 from scheduler.store.models import schedule_runs, schedules
-from scheduler.triggers import trigger_from_dict
 
 runs = schedule_runs
-
-
-@dataclass(frozen=True)
-class Claim:
-    runs: list[ClaimedRun]
-    waiting: set[int]  # schedules with runnable runs held back by a running one
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,7 @@ class DueTimes:
         return min((t for t in (self.schedules, self.runs, self.leases) if t), default=None)
 
 
-class RunTables(AuditTables):
+class RunTables(ClaimTables, AuditTables):
     """Rows of `schedule_runs`, and advancing `schedules.next_run_at` as slots materialize."""
 
     async def materialize_due(
@@ -98,7 +92,7 @@ class RunTables(AuditTables):
             schedule = Schedule.from_row(row)
             slot_plan = plan(schedule, now)
             advances.append({"sid": schedule.id, "nra": slot_plan.next_run_at})
-            new_rows += [_run_values(schedule.id, r, now) for r in slot_plan.runs]
+            new_rows += [_run_row(schedule.id, new, now) for new in slot_plan.runs]
         if new_rows:
             stmt = self._insert(runs).on_conflict_do_nothing(index_elements=["schedule_id", "slot"])
             await conn.execute(stmt, new_rows)
@@ -115,77 +109,12 @@ class RunTables(AuditTables):
         self, schedule: Schedule, now: datetime, audit: AuditEntry | None = None
     ) -> Run:
         """A run-now request: its own row, so it is never merged or lost."""
-        values = {
-            "schedule_id": schedule.id,
-            "slot": None,
-            "scheduled_for": now,
-            "trigger": "manual",
-            "status": "pending",
-            "attempt": 1,
-            "due_at": now,
-            "created_at": now,
-        }
+        values = _run_row(schedule.id, NewRun(now, "manual", "pending", None), now)
         async with self._tx(notify=True) as conn:
             row = (await conn.execute(runs.insert().values(values).returning(runs))).one()
             if audit:
                 await self._audit(conn, audit, now, schedule, after={"run_id": row.id})
         return Run.from_row(row)
-
-    async def claim_runs(
-        self, owner: str, now: datetime, lease: timedelta, limit: int
-    ) -> list[ClaimedRun]:
-        """Lease up to `limit` due pending runs, honouring each schedule's overlap policy.
-
-        `skip`: a scheduled slot due while its schedule runs becomes `skipped`.
-        `queue`, and manual or retry runs under `skip`: wait for the running one.
-        `allow`: run side by side. Schedule rows are locked with the runs so
-        two replicas cannot both start one exclusive schedule.
-        """
-        async with self._tx() as conn:
-            return (await self._claim(conn, owner, now, lease, limit)).runs
-
-    async def _claim(
-        self, conn: AsyncConnection, owner: str, now: datetime, lease: timedelta, limit: int
-    ) -> Claim:
-        if limit <= 0:
-            return Claim([], set())
-        other = runs.alias("other")
-        busy = (
-            sa.select(other.c.id)
-            .where(other.c.schedule_id == runs.c.schedule_id, other.c.status == "running")
-            .exists()
-            .label("busy")
-        )
-        candidates = self._lock(
-            sa.select(runs, busy, *_SCHEDULE_COLUMNS)
-            .join(schedules, schedules.c.id == runs.c.schedule_id)
-            .where(runs.c.status == "pending", runs.c.due_at <= now)
-            .order_by(runs.c.due_at, runs.c.id)
-            .limit(limit),
-            runs,
-            schedules,
-        )
-        rows = (await conn.execute(candidates)).all()
-        take, skip = _choose(rows, {r.schedule_id for r in rows if r.busy}, limit)
-        left = set(take) | set(skip)
-        waiting = {r.schedule_id for r in rows if r.id not in left}
-        if skip:
-            await conn.execute(
-                runs.update()
-                .where(runs.c.id.in_(skip))
-                .values(status="skipped", finished_at=now, error="previous run still running")
-            )
-        if not take:
-            return Claim([], waiting)
-        leased = {
-            "status": "running",
-            "lease_owner": owner,
-            "lease_expires_at": now + lease,
-            "started_at": now,
-        }
-        await conn.execute(runs.update().where(runs.c.id.in_(take)).values(leased))
-        by_id = {r.id: r for r in rows}
-        return Claim([_claimed(by_id[run_id], leased) for run_id in take], waiting)
 
     async def renew_leases(
         self, owner: str, run_ids: Sequence[int], now: datetime, lease: timedelta
@@ -195,7 +124,7 @@ class RunTables(AuditTables):
             return set()
         stmt = (
             runs.update()
-            .where(runs.c.id.in_(run_ids), runs.c.lease_owner == owner, runs.c.status == "running")
+            .where(runs.c.id.in_(run_ids), _leased_by(owner))
             .values(lease_expires_at=now + lease)
             .returning(runs.c.id)
         )
@@ -220,7 +149,7 @@ class RunTables(AuditTables):
         started = run.started_at or now
         stmt = (
             runs.update()
-            .where(runs.c.id == run.id, runs.c.lease_owner == owner, runs.c.status == "running")
+            .where(runs.c.id == run.id, _leased_by(owner))
             .values(
                 status=status,
                 finished_at=now,
@@ -234,7 +163,7 @@ class RunTables(AuditTables):
             if (await conn.execute(stmt)).rowcount != 1:
                 return False
             if retry_at is not None:
-                await conn.execute(runs.insert().values(_retry_values(run, retry_at, now)))
+                await conn.execute(runs.insert().values(_retry_row(run, retry_at, now)))
         return True
 
     async def reclaim_expired(self, now: datetime, retry_at: datetime) -> int:
@@ -260,7 +189,7 @@ class RunTables(AuditTables):
                     lease_expires_at=None,
                 )
             )
-            await conn.execute(runs.insert(), [_retry_values(r, retry_at, now) for r in expired])
+            await conn.execute(runs.insert(), [_retry_row(r, retry_at, now) for r in expired])
         return len(expired)
 
     async def release_runs(self, owner: str, run_ids: Sequence[int], now: datetime) -> int:
@@ -269,7 +198,7 @@ class RunTables(AuditTables):
             return 0
         stmt = (
             runs.update()
-            .where(runs.c.id.in_(run_ids), runs.c.lease_owner == owner, runs.c.status == "running")
+            .where(runs.c.id.in_(run_ids), _leased_by(owner))
             .values(
                 status="pending",
                 lease_owner=None,
@@ -287,15 +216,11 @@ class RunTables(AuditTables):
 
     async def due_times(self) -> DueTimes:
         """When the next schedule, runnable pending run and lease expiry fall due (one query)."""
-        other = runs.alias("other")
-        blocked = (
-            sa.select(other.c.id)
-            .where(other.c.schedule_id == runs.c.schedule_id, other.c.status == "running")
-            .exists()
-        )
         parts = [
             sa.select(sa.func.min(schedules.c.next_run_at)).where(schedules.c.enabled.is_(True)),
-            sa.select(sa.func.min(runs.c.due_at)).where(runs.c.status == "pending", ~blocked),
+            sa.select(sa.func.min(runs.c.due_at)).where(
+                runs.c.status == "pending", ~_schedule_busy()
+            ),
             sa.select(sa.func.min(runs.c.lease_expires_at)).where(runs.c.status == "running"),
         ]
         stmt = sa.select(*(p.scalar_subquery() for p in parts))
@@ -348,69 +273,44 @@ class RunTables(AuditTables):
             return {s: int(n) for s, n in (await conn.execute(stmt)).all()}
 
 
-_SCHEDULE_COLUMNS = [c.label(f"s_{c.name}") for c in schedules.c]
+def _leased_by(owner: str) -> sa.ColumnElement[bool]:
+    """The lease fence: the run is running under `owner`'s lease."""
+    return sa.and_(runs.c.lease_owner == owner, runs.c.status == "running")
 
 
-def _claimed(row: Any, leased: dict[str, Any]) -> ClaimedRun:
-    """A ClaimedRun from a candidate row (run + `s_`-prefixed schedule columns)."""
-    data = row._mapping
-    run = Run(**{k: leased.get(k, data[k]) for k in Run.__dataclass_fields__})
-    schedule_data = {c.name: data[f"s_{c.name}"] for c in schedules.c}
-    schedule_data["trigger"] = trigger_from_dict(schedule_data["trigger"])
-    return ClaimedRun(run, Schedule(**schedule_data))
-
-
-def _choose(rows: Sequence[Any], busy: set[int], limit: int) -> tuple[list[int], list[int]]:
-    """Pick runs to start and runs to skip under each schedule's overlap policy."""
-    take: list[int] = []
-    skip: list[int] = []
-    for row in rows:
-        if len(take) >= limit:
-            break
-        if row.s_overlap == "allow":
-            take.append(row.id)
-        elif row.schedule_id in busy:
-            if row.s_overlap == "skip" and row.trigger in ("schedule", "catch-up"):
-                skip.append(row.id)
-        else:
-            take.append(row.id)
-            busy.add(row.schedule_id)
-    return take, skip
-
-
-def _run_values(schedule_id: int, new: Any, now: datetime) -> dict[str, Any]:
-    final = new.status != "pending"
+def _run_row(
+    schedule_id: int,
+    new: NewRun,
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
+    attempt: int = 1,
+    retry_of: int | None = None,
+) -> dict[str, Any]:
+    """A `schedule_runs` row to insert; a final one is finished now, its note the error."""
     return {
         "schedule_id": schedule_id,
         "slot": new.slot,
         "scheduled_for": new.scheduled_for,
         "trigger": new.trigger,
         "status": new.status,
-        "attempt": 1,
-        "retry_of": None,
-        "due_at": new.scheduled_for,
+        "attempt": attempt,
+        "retry_of": retry_of,
+        "due_at": new.scheduled_for if due_at is None else due_at,
         "lease_owner": None,
         "lease_expires_at": None,
         "started_at": None,
-        "finished_at": now if final else None,
+        "finished_at": now if new.status in FINAL_STATUSES else None,
         "duration_ms": None,
-        "error": "missed: the scheduler was not running within the misfire grace"
-        if final
-        else None,
+        "error": new.note,
         "output": None,
         "created_at": now,
     }
 
 
-def _retry_values(run: Run, due: datetime, now: datetime) -> dict[str, Any]:
-    return {
-        "schedule_id": run.schedule_id,
-        "slot": None,
-        "scheduled_for": run.scheduled_for,
-        "trigger": "retry",
-        "status": "pending",
-        "attempt": run.attempt + 1,
-        "retry_of": run.root_id,
-        "due_at": due,
-        "created_at": now,
-    }
+def _retry_row(run: Run, due_at: datetime, now: datetime) -> dict[str, Any]:
+    """The next attempt of `run`, due at `due_at`."""
+    again = NewRun(run.scheduled_for, "retry", "pending", None)
+    return _run_row(
+        run.schedule_id, again, now, due_at=due_at, attempt=run.attempt + 1, retry_of=run.root_id
+    )

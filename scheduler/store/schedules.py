@@ -42,6 +42,16 @@ def _spec_values(spec: ScheduleSpec) -> dict[str, Any]:
     }
 
 
+def _new_schedule_values(spec: ScheduleSpec, now: datetime) -> dict[str, Any]:
+    """A new row for `spec`: version 1, first slot after `now` unless disabled."""
+    return _spec_values(spec) | {
+        "next_run_at": spec.trigger.next_after(now) if spec.enabled else None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 class ScheduleTables(AuditTables):
     """Rows of `schedules`; deleting one deletes its runs."""
 
@@ -49,12 +59,7 @@ class ScheduleTables(AuditTables):
         self, spec: ScheduleSpec, now: datetime, audit: AuditEntry | None = None
     ) -> Schedule:
         """Insert a new schedule; raise Conflict when the name is taken."""
-        values = _spec_values(spec) | {
-            "next_run_at": spec.trigger.next_after(now) if spec.enabled else None,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
+        values = _new_schedule_values(spec, now)
         try:
             async with self._tx(notify=True) as conn:
                 row = (
@@ -69,16 +74,7 @@ class ScheduleTables(AuditTables):
 
     async def create_schedules(self, specs: Sequence[ScheduleSpec], now: datetime) -> int:
         """Insert many new schedules in one transaction (imports, benchmarks)."""
-        rows = [
-            _spec_values(spec)
-            | {
-                "next_run_at": spec.trigger.next_after(now) if spec.enabled else None,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for spec in specs
-        ]
+        rows = [_new_schedule_values(spec, now) for spec in specs]
         try:
             async with self._tx(notify=True) as conn:
                 await conn.execute(schedules.insert(), rows)
@@ -89,28 +85,25 @@ class ScheduleTables(AuditTables):
     async def register_schedule(self, spec: ScheduleSpec, now: datetime) -> Schedule:
         """Insert or update by (team, name) in one statement; safe across replicas.
 
-        The definition is replaced and `next_run_at` recomputed only when the
-        trigger changed, so a restart neither duplicates nor shifts a schedule.
+        The definition is replaced; `next_run_at` is recomputed from `now` only
+        when the trigger changed or the schedule becomes enabled, and
+        `version`/`updated_at` move only when some field changed, so a restart
+        neither duplicates nor shifts a schedule nor spoils an edit in flight.
         """
-        values = _spec_values(spec) | {
-            "next_run_at": spec.trigger.next_after(now) if spec.enabled else None,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
+        stmt = self._insert(schedules).values(_new_schedule_values(spec, now))
+        new = stmt.excluded
+        definition = [k for k in _spec_values(spec) if k not in ("team_id", "name")]
+        changed = sa.or_(*(self._differs(schedules.c[k], new[k]) for k in definition))
+        trigger_changed = self._differs(schedules.c.trigger, new.trigger)
+        enabling = sa.and_(new.enabled, sa.not_(schedules.c.enabled))
+        update = {k: new[k] for k in definition} | {
+            "next_run_at": sa.case(
+                (sa.or_(trigger_changed, enabling), new.next_run_at),
+                else_=schedules.c.next_run_at,
+            ),
+            "version": sa.case((changed, schedules.c.version + 1), else_=schedules.c.version),
+            "updated_at": sa.case((changed, new.updated_at), else_=schedules.c.updated_at),
         }
-        stmt = self._insert(schedules).values(values)
-        changed = schedules.c.trigger != stmt.excluded.trigger
-        if self.is_postgres:  # json has no equality operator in Postgres
-            changed = sa.cast(schedules.c.trigger, sa.Text) != sa.cast(
-                stmt.excluded.trigger, sa.Text
-            )
-        update = {
-            k: stmt.excluded[k] for k in values if k not in ("created_at", "version", "next_run_at")
-        }
-        update["next_run_at"] = sa.case(
-            (changed, stmt.excluded.next_run_at), else_=schedules.c.next_run_at
-        )
-        update["version"] = schedules.c.version + 1
         stmt = stmt.on_conflict_do_update(index_elements=["team_id", "name"], set_=update)
         async with self._tx(notify=True) as conn:
             row = (await conn.execute(stmt.returning(schedules))).one()

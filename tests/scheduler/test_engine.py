@@ -12,9 +12,9 @@ import pytest
 
 from scheduler.clock import VirtualClock
 from scheduler.engine import Engine, EngineConfig
-from scheduler.errors import PermanentJobError, TransientJobError
-from scheduler.planning import backoff_seconds
-from scheduler.store import Store
+from scheduler.errors import PermanentJobError, StoreUnavailable, TransientJobError
+from scheduler.planning import COALESCED, MISSED, backoff_seconds
+from scheduler.store import DueTimes, Store
 from scheduler.triggers import CronTrigger, IntervalTrigger, OnceTrigger
 from tests.scheduler.harness import Harness, build
 
@@ -167,6 +167,7 @@ async def test_late_slots_within_grace_coalesce_into_the_newest(store: Store) ->
         runs = await h.runs("minutely")
         # 12:01 is beyond the 5-minute grace; 12:02-12:06 coalesce into 12:07.
         assert [r.status for r in runs] == ["missed"] + ["skipped"] * 5 + ["succeeded"]
+        assert [r.error for r in runs[:-1]] == [MISSED] + [COALESCED] * 5
         assert [c.run.scheduled_for for c in h.calls] == [T0 + timedelta(minutes=7)]
     finally:
         await h.engine.stop()
@@ -308,3 +309,24 @@ async def test_unknown_job_kind_fails_permanently(h: Harness) -> None:
     assert [(r.status, r.error) for r in runs] == [
         ("failed", "no handler registered for job kind 'nope'")
     ]
+
+
+async def test_a_store_outage_is_waited_out_not_fatal(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await h.add("tick", minutely())
+    outage = [StoreUnavailable("database unavailable: ConnectionRefusedError")] * 2
+    due_times = h.store.due_times
+
+    async def flaky() -> DueTimes:
+        if outage:
+            raise outage.pop()
+        return await due_times()
+
+    monkeypatch.setattr(h.store, "due_times", flaky)
+    h.engine.wake()
+    await h.settle()
+    assert h.engine.alive and h.clock.next_deadline == T0 + timedelta(seconds=1)  # backing off
+    await h.advance(60)
+    assert not outage
+    assert [c.run.scheduled_for for c in h.calls] == [T0 + timedelta(minutes=1)]

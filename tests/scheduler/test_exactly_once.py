@@ -7,7 +7,6 @@ they wait on database state, with an overall deadline, never on fixed sleeps.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -149,4 +148,3 @@ async def test_a_killed_engines_runs_are_completed_by_the_others_once(
         line[1] for line in workers.lines() if line[0] == "end" and line[2] != "w1"
     )
     assert max(survivors_ends.values()) == 1, "a survivor ran a slot twice"
-    assert os.environ.get("TOCK_TEST_POSTGRES_URL")
