@@ -9,13 +9,14 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler import cron
 from scheduler.clock import SystemClock
 from scheduler.errors import SchedulerError
 
-DEFAULT_DB = "sqlite+aiosqlite:///tock.db"
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 class UsageError(Exception):
@@ -102,9 +103,14 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    import os
+    return args.db or _settings().database_url
 
-    return args.db or os.environ.get("TOCK_DATABASE_URL") or DEFAULT_DB
+
+def _settings() -> Settings:
+    """The settings (environment and `.env`), read where a command needs them."""
+    from bot.config import Settings
+
+    return Settings()
 
 
 def _instant(text: str | None) -> datetime:
@@ -143,7 +149,9 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def cmd_cron_next(args: argparse.Namespace) -> int:
     if args.count < 1 or args.count > 1000:
         raise UsageError("--count must be between 1 and 1000")
-    times = cron.next_runs(args.expr, args.tz, _instant(args.start), args.count)
+    from scheduler.triggers import CronTrigger, upcoming
+
+    times = upcoming(CronTrigger(args.expr, args.tz), _instant(args.start), args.count)
     if args.json:
         print(json.dumps([t.isoformat() for t in times]))
     else:
@@ -247,44 +255,32 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_demo(_: argparse.Namespace) -> int:
     from scheduler.demo import main as demo_main
 
-    return _run(lambda: demo_main(_demo_db()))
-
-
-def _demo_db() -> str:
-    import os
-
-    return os.environ.get("TOCK_DATABASE_URL") or DEFAULT_DB
+    return _run(lambda: demo_main(_settings().database_url))
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from bot.config import Settings
-
-    settings = Settings()
-    if settings.slack_bot_token is None:
+    if _settings().slack_bot_token is None:
         args.script = None
         return cmd_console(args)
     return cmd_run(args)
 
 
 def cmd_run(_: argparse.Namespace) -> int:
-    from bot.config import Settings
     from bot.runtime import serve
 
-    return _run(lambda: serve(Settings()))
+    return _run(lambda: serve(_settings()))
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.config import Settings
     from bot.console import main as console_main
 
-    return _run(lambda: console_main(args.script, Settings()))
+    return _run(lambda: console_main(args.script, _settings()))
 
 
 def cmd_doctor(_: argparse.Namespace) -> int:
-    from bot.config import Settings
     from bot.doctor import main as doctor_main
 
-    return _run(lambda: doctor_main(Settings()))
+    return _run(lambda: doctor_main(_settings()))
 
 
 if __name__ == "__main__":

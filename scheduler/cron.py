@@ -1,4 +1,4 @@
-"""Five-field cron: validation, next fire times and English descriptions.
+"""Five-field cron: validation, fire times and English descriptions.
 
 Pure functions of (expression, timezone, instant); no clock, no I/O.
 Fire-time arithmetic is cronsim's, because it follows Debian cron across DST
@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cron_descriptor import ExpressionDescriptor, Options
@@ -135,11 +134,6 @@ def iter_runs(expr: str, tz: str | tzinfo, after: datetime) -> Iterator[datetime
     for fire in CronSim(validate(expr), after.astimezone(zone(tz))):
         if fire.astimezone(UTC) > after_utc:
             yield fire
-
-
-def next_runs(expr: str, tz: str | tzinfo, after: datetime, count: int = 5) -> list[datetime]:
-    """The next `count` fire times strictly after `after`, in `tz`."""
-    return list(islice(iter_runs(expr, tz, after), count))
 
 
 def next_after(expr: str, tz: str | tzinfo, after: datetime) -> datetime:

@@ -2,13 +2,17 @@
 
 Every trigger answers `next_after(instant)` with the first fire time strictly
 after `instant` (an aware datetime), or None when it will never fire again.
-Triggers serialize to plain dicts for storage and back.
+Triggers serialize to plain dicts for storage and back. The math on top of
+that one interface lives here too: `upcoming` (the next N fire times; nothing
+else computes them), `shortest_gap` (the tightest spacing soon) and
+`reanchor` (the same wall-clock schedule in another zone).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -175,6 +179,43 @@ def wall_to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
 
 
 AnyTrigger = CronTrigger | OnceTrigger | IntervalTrigger
+
+
+def upcoming(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
+    """Up to `count` fire times strictly after `after`; fewer once the trigger ends."""
+    found: list[datetime] = []
+    cursor: datetime | None = after
+    while len(found) < count and (cursor := trigger.next_after(cursor)) is not None:
+        found.append(cursor)
+    return found
+
+
+def shortest_gap(trigger: Trigger, after: datetime, sample: int = 10) -> timedelta | None:
+    """The smallest spacing among the next `sample` fire times; None below two fires."""
+    # Elapsed time, in UTC: two fires sharing a ZoneInfo subtract as wall times,
+    # so an hourly job's repeated 01:00 on a fall-back night would be 0 apart.
+    fires = [fire.astimezone(UTC) for fire in upcoming(trigger, after, sample)]
+    return min((b - a for a, b in pairwise(fires)), default=None)
+
+
+def reanchor(trigger: AnyTrigger, zone: str) -> AnyTrigger:
+    """The same wall-clock schedule in `zone` (9:00 stays 9:00, now 9:00 there).
+
+    Minute and hour intervals are elapsed time, so their instants do not move.
+    """
+    if isinstance(trigger, CronTrigger):
+        return CronTrigger(trigger.expr, zone)
+    if isinstance(trigger, OnceTrigger):
+        return OnceTrigger(_same_wall(trigger.at, trigger.timezone, zone), zone)
+    if trigger.unit in ("minutes", "hours"):
+        return IntervalTrigger(trigger.every, trigger.unit, trigger.anchor, zone)
+    anchor = _same_wall(trigger.anchor, trigger.timezone, zone)
+    return IntervalTrigger(trigger.every, trigger.unit, anchor, zone)
+
+
+def _same_wall(instant: datetime, old: str, new: str) -> datetime:
+    wall = instant.astimezone(ZoneInfo(old)).replace(tzinfo=None)
+    return wall_to_instant(wall, ZoneInfo(new))
 
 
 def _whole(value: object) -> int:

@@ -1,4 +1,5 @@
-"""scheduler.triggers: once, interval and cron triggers, and their dict form."""
+"""scheduler.triggers: once, interval and cron triggers, their dict form, and the math
+on top (upcoming fires, the shortest gap, the same schedule in another zone)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from scheduler.triggers import (
     CronTrigger,
     IntervalTrigger,
     OnceTrigger,
+    reanchor,
+    shortest_gap,
     trigger_from_dict,
+    upcoming,
 )
 
 NY = "America/New_York"
@@ -34,13 +38,8 @@ def iso(text: str) -> datetime:
 
 def chain(trigger: AnyTrigger, start: datetime, count: int) -> list[datetime]:
     """`count` successive fires, each asked for right after the previous one."""
-    fires: list[datetime] = []
-    instant = start
-    for _ in range(count):
-        fire = trigger.next_after(instant)
-        assert fire is not None
-        fires.append(fire)
-        instant = fire
+    fires = upcoming(trigger, start, count)
+    assert len(fires) == count
     return fires
 
 
@@ -475,6 +474,92 @@ def test_cron_trigger_refuses_bad_cron_and_bad_zones() -> None:
         CronTrigger("61 * * * *", NY)
     with pytest.raises(TriggerError, match="unknown timezone 'New York'"):
         CronTrigger("0 9 * * *", "New York")
+
+
+# --- upcoming, shortest_gap, reanchor -------------------------------------------
+
+
+def test_upcoming_is_strictly_after_and_in_order() -> None:
+    trigger = CronTrigger("0 9 * * *", NY)
+    fires = upcoming(trigger, iso("2026-03-04T09:00:00-05:00"), 3)
+    assert isos(fires) == [
+        "2026-03-05T09:00:00-05:00",
+        "2026-03-06T09:00:00-05:00",
+        "2026-03-07T09:00:00-05:00",
+    ]
+    assert upcoming(trigger, iso("2026-03-04T09:00:00-05:00"), 0) == []
+
+
+def test_upcoming_stops_when_the_trigger_ends() -> None:
+    trigger = OnceTrigger(iso(AT), NY)
+    assert isos(upcoming(trigger, iso("2026-01-01T00:00:00+00:00"), 5)) == [AT]
+    assert upcoming(trigger, iso(AT), 5) == []
+
+
+def test_upcoming_gives_the_repeated_hour_once_per_instant_new_york() -> None:
+    fires = upcoming(CronTrigger("0 * * * *", NY), iso("2026-11-01T00:30:00-04:00"), 3)
+    assert utc_isos(fires) == [
+        "2026-11-01T05:00:00+00:00",  # 01:00 EDT
+        "2026-11-01T06:00:00+00:00",  # 01:00 EST
+        "2026-11-01T07:00:00+00:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("trigger", "gap"),
+    [
+        (CronTrigger("*/5 * * * *", NY), timedelta(minutes=5)),
+        (CronTrigger("0 9,17 * * *", BERLIN), timedelta(hours=8)),
+        (IntervalTrigger(7, "minutes", iso("2026-03-04T00:00:00+00:00"), NY), timedelta(minutes=7)),
+        (IntervalTrigger(2, "days", iso("2026-03-04T09:00:00+00:00"), "UTC"), timedelta(days=2)),
+        (OnceTrigger(iso(AT), NY), None),
+    ],
+    ids=lambda value: getattr(value, "kind", str(value)),
+)
+def test_shortest_gap_among_the_next_fires(trigger: AnyTrigger, gap: timedelta | None) -> None:
+    assert shortest_gap(trigger, iso("2026-03-04T12:00:00+00:00")) == gap
+
+
+def test_shortest_gap_is_elapsed_time_across_dst_fall_back_new_york() -> None:
+    # 01:00 EDT and 01:00 EST share a wall time; they are an hour apart.
+    after = iso("2026-11-01T00:30:00-04:00")
+    assert shortest_gap(CronTrigger("0 * * * *", NY), after) == timedelta(hours=1)
+    assert shortest_gap(CronTrigger("*/30 * * * *", NY), after) == timedelta(minutes=30)
+
+
+def test_shortest_gap_looks_only_at_the_sample() -> None:
+    trigger = CronTrigger("0 9 * * *", NY)
+    assert shortest_gap(trigger, iso("2026-03-04T12:00:00+00:00"), sample=1) is None
+
+
+def test_reanchor_keeps_a_cron_wall_clock_in_the_new_zone() -> None:
+    moved = reanchor(CronTrigger("0 9 * * 1-5", NY), BERLIN)
+    assert moved == CronTrigger("0 9 * * 1-5", BERLIN)
+    assert isos(chain(moved, iso("2026-03-04T12:00:00+00:00"), 1)) == ["2026-03-05T09:00:00+01:00"]
+
+
+def test_reanchor_keeps_a_one_off_wall_clock() -> None:
+    moved = reanchor(OnceTrigger(iso(AT), NY), SYDNEY)
+    assert moved == OnceTrigger(iso("2026-05-01T09:00:00+10:00"), SYDNEY)
+
+
+def test_reanchor_moves_a_wall_time_in_the_gap_past_it() -> None:
+    moved = reanchor(OnceTrigger(iso("2026-03-29T02:30:00+00:00"), "UTC"), BERLIN)
+    assert moved.to_dict()["at"] == "2026-03-29T03:00:00+02:00"
+
+
+def test_reanchor_keeps_day_intervals_on_the_wall_clock() -> None:
+    trigger = IntervalTrigger(2, "days", iso("2026-03-04T09:00:00-05:00"), NY)
+    moved = reanchor(trigger, BERLIN)
+    assert moved == IntervalTrigger(2, "days", iso("2026-03-04T09:00:00+01:00"), BERLIN)
+
+
+def test_reanchor_leaves_elapsed_time_intervals_where_they_are() -> None:
+    trigger = IntervalTrigger(90, "minutes", iso("2026-03-04T14:00:00+00:00"), NY)
+    moved = reanchor(trigger, BERLIN)
+    assert (moved.anchor, moved.timezone) == (trigger.anchor, BERLIN)
+    after = iso("2026-03-04T15:00:00+00:00")
+    assert moved.next_after(after) == trigger.next_after(after)
 
 
 # --- dict form ------------------------------------------------------------------

@@ -13,10 +13,15 @@ Names: a given name is normalized to a slug ("Standup Reminder" ->
 request and gets -2, -3, ... on a collision. Lookups try the name as written,
 then its slug.
 
+Timezones: a zone argument (and `set_timezone`, the requester's own
+preference) is an IANA name in any letter case, stored as IANA spells it;
+an unknown one is refused with the closest IANA name as the hint.
+
 Modules: `service` (`SchedulerTools`) with `policy` (lookups, permission,
 quotas) as its base class; `args` (the argument models), `calls` (decoding
 and schemas for `call()`), `errors` (`ToolError`), `names` (slugs, channel
-arguments), `views` (result dicts) and `timing` (fire-time helpers).
+and timezone arguments) and `views` (result dicts). Fire-time math (next
+runs, spacing, moving zones) is `scheduler.triggers`'.
 """
 
 from __future__ import annotations
@@ -29,26 +34,22 @@ from tools.scheduler_tools.args import (
     ListSchedulesArgs,
     NameArgs,
     PreviewArgs,
+    TimezoneArgs,
     UpdateScheduleArgs,
 )
 from tools.scheduler_tools.errors import ToolError
 from tools.scheduler_tools.names import (
     CHANNEL_HINT,
+    IANA_HINT,
     MAX_NAME,
     MAX_SUFFIX,
     channel_id,
     checked_name,
+    checked_zone,
     derive_name,
     slugify,
 )
-from tools.scheduler_tools.service import (
-    DEFAULT_QUOTAS,
-    IANA_HINT,
-    SOURCES,
-    SchedulerTools,
-    Source,
-)
-from tools.scheduler_tools.timing import NEXT_RUNS, SPACING_SAMPLE, reanchor, shortest_gap, upcoming
+from tools.scheduler_tools.service import DEFAULT_QUOTAS, SOURCES, SchedulerTools, Source
 from tools.scheduler_tools.views import ToolResult, run_view, schedule_view
 
 __all__ = [
@@ -57,9 +58,7 @@ __all__ = [
     "IANA_HINT",
     "MAX_NAME",
     "MAX_SUFFIX",
-    "NEXT_RUNS",
     "SOURCES",
-    "SPACING_SAMPLE",
     "ActionKind",
     "Caller",
     "CreateScheduleArgs",
@@ -71,16 +70,15 @@ __all__ = [
     "Quotas",
     "SchedulerTools",
     "Source",
+    "TimezoneArgs",
     "ToolError",
     "ToolResult",
     "UpdateScheduleArgs",
     "channel_id",
     "checked_name",
+    "checked_zone",
     "derive_name",
-    "reanchor",
     "run_view",
     "schedule_view",
-    "shortest_gap",
     "slugify",
-    "upcoming",
 ]

@@ -80,11 +80,18 @@ class NameArgs(Args):
     name: str = Field(min_length=1, max_length=100, description=_NAME)
 
 
-class HistoryArgs(Args):
-    name: str = Field(min_length=1, max_length=100, description=_NAME)
+class HistoryArgs(NameArgs):
     limit: int = Field(10, ge=1, le=50, description="How many recent runs")
 
 
 class PreviewArgs(Args):
     when: str = Field(min_length=1, max_length=4000, description="A time to check, as for create")
     timezone: str | None = Field(None, description=_ZONE)
+
+
+class TimezoneArgs(Args):
+    timezone: str = Field(
+        min_length=1,
+        max_length=100,
+        description="IANA timezone such as America/New_York or Europe/Berlin (any letter case)",
+    )

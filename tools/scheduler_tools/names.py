@@ -1,9 +1,10 @@
-"""Schedule names and channel arguments: slugs, derived names, channel ids.
+"""Schedule names, channel and timezone arguments: slugs, derived names, ids, zones.
 
 A given name is normalized to a slug ("Standup Reminder" ->
 "standup-reminder"); a missing one is derived from the request's first
 meaningful words, with -2, -3, ... tried on a collision. A channel argument is
-an id or a `<#C123|name>` mention; a bare name would need Slack to resolve.
+an id or a `<#C123|name>` mention (`tools.refs`); a bare name would need Slack
+to resolve. A timezone argument is an IANA name in any letter case.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tools.refs import CHANNEL_ID, CHANNEL_MENTION
 from tools.scheduler_tools.errors import ToolError
+from tools.timeparse import canonical_zone, closest_zone
 
 MAX_NAME = 60
 MAX_SUFFIX = 50  # name-2 ... name-50, then ask for a name
 CHANNEL_HINT = "pass the channel as a Slack mention like <#C0123ABC|eng>, or its id C0123ABC"
+IANA_HINT = "use an IANA name like America/New_York or Europe/Berlin"
 
-_MENTION = re.compile(r"<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>")
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 _MARKUP = re.compile(r"<[^>]*>|[#@][\w-]+")
 _STOPWORDS = frozenset(
     "a an the to in into on at for of and or with about please post send say tell "
@@ -29,13 +31,22 @@ _STOPWORDS = frozenset(
 def channel_id(raw: str) -> str:
     """A channel id from an id or a `<#C123|name>` mention; names need Slack, so refuse them."""
     text = raw.strip()
-    if mention := _MENTION.fullmatch(text):
+    if mention := CHANNEL_MENTION.fullmatch(text):
         return mention.group(1)
-    if _CHANNEL_ID.fullmatch(text):
+    if CHANNEL_ID.fullmatch(text):
         return text
     if text.startswith("#"):
         raise ToolError(f"I can't look up the channel name {text!r} here", CHANNEL_HINT)
     raise ToolError(f"{text!r} is not a channel", CHANNEL_HINT)
+
+
+def checked_zone(raw: str) -> str:
+    """The IANA zone `raw` names in any letter case, canonically spelled; refuse others."""
+    if zone := canonical_zone(raw):
+        return zone
+    close = closest_zone(raw)
+    hint = f"the closest IANA name is {close}" if close else IANA_HINT
+    raise ToolError(f"unknown timezone {raw.strip()!r}", hint)
 
 
 def slugify(text: str) -> str:

@@ -17,12 +17,11 @@ from typing import Any
 from scheduler.errors import NotFound
 from scheduler.records import Schedule
 from scheduler.store import Store
-from scheduler.triggers import AnyTrigger
+from scheduler.triggers import AnyTrigger, shortest_gap
 from tools.caller import Caller, Membership, Quotas
 from tools.scheduler_tools.args import ListSchedulesArgs
 from tools.scheduler_tools.errors import ToolError
 from tools.scheduler_tools.names import CHANNEL_HINT, channel_id, slugify
-from tools.scheduler_tools.timing import shortest_gap
 
 
 class Policy:

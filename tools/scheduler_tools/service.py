@@ -18,12 +18,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from scheduler import cron
 from scheduler.clock import Clock
-from scheduler.errors import Conflict, CronError, NotFound
+from scheduler.errors import Conflict, NotFound
 from scheduler.records import Schedule, ScheduleSpec
 from scheduler.store import AuditEntry, Store
-from scheduler.triggers import AnyTrigger
+from scheduler.triggers import AnyTrigger, reanchor
 from tools.caller import Caller, Membership, Quotas
 from tools.scheduler_tools.args import (
     Args,
@@ -32,13 +31,13 @@ from tools.scheduler_tools.args import (
     ListSchedulesArgs,
     NameArgs,
     PreviewArgs,
+    TimezoneArgs,
     UpdateScheduleArgs,
 )
 from tools.scheduler_tools.calls import Tool, decode, invalid, json_schema
 from tools.scheduler_tools.errors import ToolError
-from tools.scheduler_tools.names import checked_name, derive_name, suffixed
+from tools.scheduler_tools.names import checked_name, checked_zone, derive_name, suffixed
 from tools.scheduler_tools.policy import Policy
-from tools.scheduler_tools.timing import reanchor, upcoming
 from tools.scheduler_tools.views import ToolResult, iso, run_view, schedule_view
 from tools.timeparse import EXAMPLES, ParsedWhen, ParseError, parse_when
 
@@ -48,7 +47,6 @@ log = logging.getLogger("tools.scheduler_tools")
 Source = Literal["chat", "slash", "button", "cli", "startup"]
 SOURCES: tuple[str, ...] = get_args(Source)
 DEFAULT_QUOTAS = Quotas()
-IANA_HINT = "use an IANA name like America/New_York or Europe/Berlin"
 
 
 class SchedulerTools(Policy):
@@ -62,7 +60,7 @@ class SchedulerTools(Policy):
         quotas: Quotas = DEFAULT_QUOTAS,
         workflows: Collection[str] = (),
         *,
-        source: str = "chat",
+        source: Source = "chat",
     ) -> None:
         self.store = store
         self.clock = clock
@@ -84,17 +82,18 @@ class SchedulerTools(Policy):
             (NameArgs, self.run_schedule_now),
             (HistoryArgs, self.schedule_history),
             (PreviewArgs, self.preview_when),
+            (TimezoneArgs, self.set_timezone),
         ]
         return {h.__name__: Tool(m, h, inspect.getdoc(h) or "") for m, h in handlers}
 
     async def create_schedule(
-        self, caller: Caller, args: CreateScheduleArgs, *, source: str | None = None
+        self, caller: Caller, args: CreateScheduleArgs, *, source: Source | None = None
     ) -> ToolResult:
         """Create a schedule that posts a message, runs an agent prompt, posts a digest of
         the target channel, or runs a workflow, at the times `when` describes. Check
         ambiguous times with preview_when first."""
         now = self.clock.now()
-        parsed = _parse(args.when, _zone_name(args.timezone or caller.timezone), now)
+        parsed = _parse(args.when, checked_zone(args.timezone or caller.timezone), now)
         action = self._action(args.action, args.text, args.window_hours, args.workflow)
         self._check_spacing(parsed.trigger, now)
         channel = await self._target_channel(caller, args.channel)
@@ -200,15 +199,24 @@ class SchedulerTools(Policy):
     async def preview_when(self, caller: Caller, args: PreviewArgs) -> ToolResult:
         """Check how a time would be understood, without creating anything."""
         now = self.clock.now()
-        parsed = _parse(args.when, _zone_name(args.timezone or caller.timezone), now)
+        parsed = _parse(args.when, checked_zone(args.timezone or caller.timezone), now)
         self._check_spacing(parsed.trigger, now)
         return {
             "description": parsed.description,
             "timezone": parsed.trigger.timezone,
-            "next_runs": iso(upcoming(parsed.trigger, now), parsed.trigger.timezone),
+            "next_runs": iso(parsed.next_runs, parsed.trigger.timezone),
             "kind": parsed.trigger.kind,
             "remainder": parsed.remainder,
         }
+
+    async def set_timezone(self, caller: Caller, args: TimezoneArgs) -> ToolResult:
+        """Set the requester's own timezone: times they write without a zone are read in it;
+        existing schedules keep theirs."""
+        zone = checked_zone(args.timezone)
+        now = self.clock.now()
+        await self.store.set_user_timezone(caller.team_id, caller.user_id, zone, now)
+        _log("set_timezone", caller, zone, subject="timezone")
+        return {"timezone": zone}
 
     async def call(self, name: str, caller: Caller, arguments: str | dict[str, Any]) -> ToolResult:
         """Validate and run one tool call; a result or {"error", "hint"}, never an exception."""
@@ -307,7 +315,7 @@ class SchedulerTools(Policy):
     def _new_trigger(
         self, schedule: Schedule, args: UpdateScheduleArgs, now: datetime
     ) -> tuple[AnyTrigger | None, str | None]:
-        zone = _zone_name(args.timezone or schedule.timezone)
+        zone = checked_zone(args.timezone or schedule.timezone)
         if args.when is not None:
             parsed = _parse(args.when, zone, now)
             return parsed.trigger, parsed.description
@@ -356,24 +364,16 @@ def _parse(when: str, zone: str, now: datetime) -> ParsedWhen:
         raise ToolError(exc.message, exc.hint or EXAMPLES) from exc
 
 
-def _zone_name(name: str) -> str:
-    try:
-        cron.zone(name)
-    except CronError as exc:
-        raise ToolError(f"unknown timezone {name!r}", IANA_HINT) from exc
-    return name
-
-
 def _checked_source(source: str) -> str:
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
     return source
 
 
-def _log(action: str, caller: Caller, name: str) -> None:
+def _log(action: str, caller: Caller, name: str, *, subject: str = "schedule") -> None:
     log.info(
         "%s %s",
         action,
         name,
-        extra={"action": action, "schedule": name, "team": caller.team_id, "user": caller.user_id},
+        extra={"action": action, subject: name, "team": caller.team_id, "user": caller.user_id},
     )

@@ -12,7 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.records import Run, Schedule
-from tools.scheduler_tools.timing import NEXT_RUNS, upcoming
+from scheduler.triggers import upcoming
+from tools import NEXT_RUNS
 
 # A tool's JSON-ready answer: a view, often with a few extra keys.
 ToolResult = dict[str, Any]

@@ -17,7 +17,8 @@ Modules: `recognizers` runs the scan in order (with `dates`, `times` and
 `zones`) over the `scanner` state, reading with `patterns`; `fallback` is
 dateparser; `assembly` builds the trigger (one-offs in `once`, with the
 wall-clock helpers in `instants`) and `english` its description; `hints`
-finds typos; `results` holds what comes back.
+finds typos; `results` holds what comes back. `canonical_zone` and
+`closest_zone` (from `zones`) read an IANA name for anyone who takes one.
 
 Decisions (the rules a user can rely on):
 - Text inside double quotes (or 'single' quotes around words) is message
@@ -67,7 +68,8 @@ Decisions (the rules a user can rely on):
   schedule ("for 5 days"), two different times that cron cannot combine,
   and a near-miss keyword ("evry day at 9am" -> did you mean "every day at
   9am"?), which would otherwise silently change the meaning.
-- `next_runs` holds the next 5 fire times (1 for a one-off) in `tz`.
+- `next_runs` holds the next `tools.NEXT_RUNS` (5) fire times (1 for a one-off)
+  in `tz`.
 - Text over 4,000 characters is refused; nothing but ParseError escapes.
 """
 
@@ -79,7 +81,8 @@ from zoneinfo import ZoneInfo
 
 from scheduler import cron
 from scheduler.errors import CronError, TriggerError
-from scheduler.triggers import AnyTrigger, CronTrigger
+from scheduler.triggers import upcoming
+from tools import NEXT_RUNS
 from tools.timeparse.assembly import build
 from tools.timeparse.fallback import dateparse
 from tools.timeparse.hints import check_typos, typo_hint
@@ -88,22 +91,23 @@ from tools.timeparse.patterns import COUNT_LIMIT
 from tools.timeparse.recognizers import scan_text
 from tools.timeparse.results import ParsedWhen, ParseError
 from tools.timeparse.scanner import Scanner, phrase_of, plain, remainder
+from tools.timeparse.zones import canonical_zone, closest_zone
 
 __all__ = [
     "DEFAULT_TIME",
     "EXAMPLES",
     "MAX_CHARS",
     "PERIODS",
-    "RUN_COUNT",
     "ParseError",
     "ParsedWhen",
+    "canonical_zone",
+    "closest_zone",
     "parse_when",
     "parse_when_json",
     "warm_up",
 ]
 
 MAX_CHARS = 4000
-RUN_COUNT = 5
 EXAMPLES = 'try "every weekday at 9am", "tomorrow at 3pm" or "in 10 minutes"'
 
 
@@ -116,8 +120,9 @@ def parse_when_json(text: str, tz: str, now: datetime) -> dict[str, Any]:
 
 
 def warm_up() -> None:
-    """Load dateparser's data now, so the first fallback parse is not slow."""
+    """Load dateparser's data and the zone names now, so the first parse is not slow."""
     dateparse("march 3rd 2027", datetime(2026, 1, 1), "UTC")
+    canonical_zone("UTC")
 
 
 def parse_when(text: str, tz: str, now: datetime) -> ParsedWhen:
@@ -135,7 +140,7 @@ def parse_when(text: str, tz: str, now: datetime) -> ParsedWhen:
         trigger, description = build(
             scan.parts, zone_name, local_now.astimezone(zone), local_now.date()
         )
-        runs = _upcoming(trigger, local_now, caller)
+        runs = [run.astimezone(caller) for run in upcoming(trigger, local_now, NEXT_RUNS)]
     except ParseError:
         raise
     except (CronError, TriggerError) as exc:
@@ -180,17 +185,3 @@ def _check_count_limit(scan: Scanner) -> None:
             f'I can\'t stop a schedule after "{phrase_of(match)}" yet',
             "create it without the limit and delete it when done",
         )
-
-
-def _upcoming(trigger: AnyTrigger, now: datetime, caller: tzinfo) -> list[datetime]:
-    """The next fire times, in the caller's zone."""
-    if isinstance(trigger, CronTrigger):
-        runs = cron.next_runs(trigger.expr, trigger.timezone, now, RUN_COUNT)
-        return [run.astimezone(caller) for run in runs]
-    found: list[datetime] = []
-    cursor: datetime | None = now
-    while cursor is not None and len(found) < RUN_COUNT:
-        cursor = trigger.next_after(cursor)
-        if cursor is not None:
-            found.append(cursor.astimezone(caller))
-    return found

@@ -33,7 +33,12 @@ from tools.timeparse.instants import (
     one_time,
     phase_anchor,
 )
-from tools.timeparse.once import build_once, check_month_day
+from tools.timeparse.once import (
+    build_once,
+    check_month_day,
+    check_month_days,
+    check_no_minute_past,
+)
 from tools.timeparse.results import ParseError
 from tools.timeparse.scanner import COMBOS, Parts
 
@@ -144,9 +149,7 @@ def _build_days(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger
 def _build_monthly(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
     if not parts.month_days:
         raise ParseError(f'"{parts.seen["monthly"]}" on which day?', 'e.g. "monthly on the 1st"')
-    for day in parts.month_days:
-        if isinstance(day, int) and not 1 <= day <= 31:
-            raise ParseError(f"a month has no day {day}", "days run from the 1st to the 31st")
+    check_month_days(parts.month_days)
     clock = clock_for(parts)
     minute, hours = _cron_time_fields(clock)
     days_field = ",".join(str(d) for d in parts.month_days)
@@ -183,10 +186,7 @@ def _build_step(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger
     minutes = parts.step or 1
     if minutes % 60 == 0:
         return _build_hours(parts, zone_name, now, minutes // 60)
-    if parts.minute_of_hour is not None:
-        raise ParseError(
-            f'"{parts.seen["hourmin"]}" only goes with every hour', 'e.g. "every hour at :15"'
-        )
+    check_no_minute_past(parts)
     if 60 % minutes == 0:
         step = "*" if minutes == 1 else f"*/{minutes}"
         return _step_cron(parts, zone_name, f"{step} * * * ", every_text(minutes, "minute"))

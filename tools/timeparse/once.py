@@ -26,10 +26,7 @@ from tools.timeparse.scanner import Parts, Relative
 
 
 def build_once(parts: Parts, zone_name: str, now: datetime, today: date) -> tuple[AnyTrigger, str]:
-    if "hourmin" in parts.seen:
-        raise ParseError(
-            f'"{parts.seen["hourmin"]}" only goes with every hour', 'e.g. "every hour at :15"'
-        )
+    check_no_minute_past(parts)
     at, note = _once_instant(parts, now, today)
     if at <= now:
         raise ParseError(f"{when_text(at)} is in the past", _past_hint(parts, at))
@@ -110,6 +107,21 @@ def _check_weekday(parts: Parts, at: datetime) -> datetime:
     return at
 
 
+def check_no_minute_past(parts: Parts) -> None:
+    """Refuse ":15" / "15 past" outside "every hour": it names a minute of every hour."""
+    if "hourmin" in parts.seen:
+        raise ParseError(
+            f'"{parts.seen["hourmin"]}" only goes with every hour', 'e.g. "every hour at :15"'
+        )
+
+
+def check_month_days(days: tuple[int | str, ...]) -> None:
+    """Refuse a day of the month outside 1-31 ("L", the last day, always exists)."""
+    for day in days:
+        if isinstance(day, int) and not 1 <= day <= 31:
+            raise ParseError(f"a month has no day {day}", "days run from the 1st to the 31st")
+
+
 def check_month_day(month: int, day: int, year: int | None) -> None:
     if not 1 <= month <= 12:
         raise ParseError(f"there is no month {month}", "months run from 1 to 12")
@@ -125,9 +137,8 @@ def _next_month_day(parts: Parts, now: datetime, hm: tuple[int, int]) -> datetim
         raise ParseError(
             f'"{parts.seen["monthdays"]}" names several days', 'add "of every month" to repeat'
         )
+    check_month_days(parts.month_days)
     wanted = parts.month_days[0]
-    if isinstance(wanted, int) and not 1 <= wanted <= 31:
-        raise ParseError(f"a month has no day {wanted}")
     first = now.date().replace(day=1)
     for offset in range(14):
         month_start = add_months(first, offset)

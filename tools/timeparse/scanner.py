@@ -91,7 +91,7 @@ class Scanner:
         return list(islice(pattern.finditer(self.work), limit))
 
     def note(self, category: str, match: re.Match[str]) -> None:
-        phrase = " ".join(match.group().split())
+        phrase = phrase_of(match)
         if category in self.parts.seen and category != "time":
             first = self.parts.seen[category]
             raise ParseError(
@@ -108,6 +108,7 @@ def plain(text: str) -> str:
 
 
 def phrase_of(match: re.Match[str]) -> str:
+    """What `match` read, with its whitespace collapsed: how refusals quote it."""
     return " ".join(match.group().split())
 
 

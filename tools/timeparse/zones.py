@@ -4,12 +4,18 @@ IANA names, "UTC"/"GMT" and "UTC+5"-style offsets count anywhere; upper-case
 abbreviations (ET, PST, CET, ...) count anywhere; lower-case abbreviations and
 city names only right after a time or before "time", so that "post the London
 update" keeps London as message text. Two different zones are refused.
+
+`canonical_zone` is the one reading of an IANA name in any letter case
+(`america/new_york` is America/New_York), for the text, the tools' zone
+arguments and `/tock tz`; `closest_zone` is the did-you-mean for a miss.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import zoneinfo
 
 from tools.timeparse.patterns import rx
 from tools.timeparse.results import ParseError
@@ -81,7 +87,7 @@ def scan_zone(scan: Scanner) -> None:
         zones.append(_offset_zone(match))
         scan.take(match)
     for match in scan.found(_ZONE_IANA, 3):
-        name = _iana(match["z"])
+        name = canonical_zone(match["z"])
         if name:
             zones.append(name)
             scan.take(match)
@@ -112,15 +118,18 @@ def _offset_zone(match: re.Match[str]) -> str:
     return f"Etc/GMT{'-' if match['sign'] == '+' else '+'}{hours}"
 
 
-def _iana(raw: str) -> str | None:
-    """The IANA zone `raw` names (any letter case), or None."""
-    titled = "/".join(
-        "_".join(w[:1].upper() + w[1:] for w in part.split("_")) for part in raw.split("/")
-    )
-    for candidate in dict.fromkeys((raw, titled, raw.upper())):
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            continue
-        return candidate
-    return None
+def canonical_zone(name: str) -> str | None:
+    """The IANA zone `name` spells in any letter case ("utc" is UTC), or None."""
+    return _zones_by_lower_name().get(name.strip().lower())
+
+
+def closest_zone(name: str) -> str | None:
+    """The IANA zone spelled most like `name` (for a did-you-mean), or None."""
+    lower = _zones_by_lower_name()
+    close = difflib.get_close_matches(name.strip().lower()[:64], sorted(lower), n=1)
+    return lower[close[0]] if close else None
+
+
+@functools.cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {zone.lower(): zone for zone in zoneinfo.available_timezones()} | {"utc": "UTC"}

@@ -1,4 +1,4 @@
-"""tools.scheduler_tools.names: slugs, derived names and channel arguments (no store)."""
+"""tools.scheduler_tools.names: slugs, derived names, channel and zone arguments (no store)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tools.scheduler_tools import MAX_NAME, ToolError, channel_id, derive_name, slugify
+from tools.scheduler_tools import (
+    IANA_HINT,
+    MAX_NAME,
+    ToolError,
+    channel_id,
+    checked_zone,
+    derive_name,
+    slugify,
+)
 
 
 @given(st.text(max_size=200))
@@ -32,3 +40,36 @@ def test_channel_arguments_are_ids_or_mentions() -> None:
     assert "<#C0123ABC|eng>" in info.value.hint
     with pytest.raises(ToolError):
         channel_id("https://example.com/hook")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "C" + "A" * 21,  # longer than any Slack id
+        "<#C" + "A" * 21 + ">",
+        "<#C0123ABC|" + "e" * 81 + ">",  # longer than a channel name
+        "<#C0123ABC|eng",
+        "<@U0123ABC>",
+        "c0123abc",
+    ],
+)
+def test_channel_arguments_follow_slacks_id_rules(raw: str) -> None:
+    with pytest.raises(ToolError):
+        channel_id(raw)
+
+
+def test_channel_mentions_may_have_an_empty_label() -> None:
+    assert channel_id("<#C0123ABC|>") == "C0123ABC"
+
+
+def test_zone_arguments_are_canonical_or_refused_with_the_closest() -> None:
+    assert checked_zone("america/new_york") == "America/New_York"
+    with pytest.raises(ToolError) as typo:
+        checked_zone("America/New_Yrok")
+    assert typo.value.hint == "the closest IANA name is America/New_York"
+    with pytest.raises(ToolError) as nowhere:
+        checked_zone("Mars/Olympus")
+    assert (nowhere.value.error, nowhere.value.hint) == (
+        "unknown timezone 'Mars/Olympus'",
+        IANA_HINT,
+    )

@@ -21,6 +21,7 @@ from tools.scheduler_tools import (
     PreviewArgs,
     Quotas,
     SchedulerTools,
+    TimezoneArgs,
     ToolError,
     UpdateScheduleArgs,
 )
@@ -41,6 +42,7 @@ TOOL_NAMES = {
     "run_schedule_now",
     "schedule_history",
     "preview_when",
+    "set_timezone",
 }
 
 
@@ -252,6 +254,15 @@ async def test_schedules_may_not_post_too_often(
     assert await store.count_schedules("T1") == 0
 
 
+async def test_hourly_is_allowed_on_the_eve_of_dst_fall_back(
+    tools: SchedulerTools, clock: VirtualClock
+) -> None:
+    # 01:00 EDT and 01:00 EST share a wall time but are an hour apart.
+    await clock.set(datetime(2026, 11, 1, 0, 30, tzinfo=ZoneInfo(NY)))
+    assert (await create(tools, when="every hour"))["status"] == "active"
+    assert (await create(tools, when="every 30 minutes"))["status"] == "active"
+
+
 async def test_every_five_minutes_and_one_offs_are_allowed(tools: SchedulerTools) -> None:
     assert (await create(tools, when="every 5 minutes"))["status"] == "active"
     view = await create(tools, when="in 10 minutes")
@@ -409,6 +420,58 @@ async def test_lookups_forgive_spelling_and_suggest_names(tools: SchedulerTools)
     assert "standup-reminder" in missing.hint
 
 
+# --------------------------------------------------------------------------- timezone preference
+
+
+async def test_set_timezone_stores_the_requesters_own_zone(
+    tools: SchedulerTools, store: Store
+) -> None:
+    assert await tools.set_timezone(ALICE, TimezoneArgs(timezone="Asia/Tokyo")) == {
+        "timezone": "Asia/Tokyo"
+    }
+    assert await store.get_user_timezone("T1", "UALICE") == "Asia/Tokyo"
+    assert await store.get_user_timezone("T1", "UBOB") is None
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [("america/new_york", NY), ("utc", "UTC"), ("  EUROPE/BERLIN ", "Europe/Berlin")],
+)
+async def test_set_timezone_reads_any_letter_case(
+    tools: SchedulerTools, store: Store, written: str, stored: str
+) -> None:
+    assert await tools.call("set_timezone", ALICE, {"timezone": written}) == {"timezone": stored}
+    assert await store.get_user_timezone("T1", "UALICE") == stored
+
+
+async def test_set_timezone_refuses_an_unknown_zone_and_names_the_closest(
+    tools: SchedulerTools, store: Store
+) -> None:
+    typo = await refused(tools.set_timezone(ALICE, TimezoneArgs(timezone="America/New_Yrok")))
+    assert "unknown timezone" in typo.error and NY in typo.hint
+    nowhere = await refused(tools.set_timezone(ALICE, TimezoneArgs(timezone="Mars")))
+    assert "IANA" in nowhere.hint
+    assert await store.get_user_timezone("T1", "UALICE") is None
+
+
+async def test_set_timezone_sets_only_the_callers_own(tools: SchedulerTools, store: Store) -> None:
+    result = await tools.call("set_timezone", ALICE, {"timezone": "UTC", "user_id": "UBOB"})
+    assert set(result) == {"error", "hint"} and "user_id" in result["error"]
+    assert await store.get_user_timezone("T1", "UBOB") is None
+    assert await store.get_user_timezone("T1", "UALICE") is None
+
+
+async def test_zone_arguments_are_read_in_any_letter_case(tools: SchedulerTools) -> None:
+    view = await create(tools, when="every day at 9am", timezone="asia/tokyo")
+    assert view["timezone"] == "Asia/Tokyo"
+    moved = await tools.update_schedule(
+        ALICE, UpdateScheduleArgs(name=view["name"], timezone="europe/berlin")
+    )
+    assert moved["timezone"] == "Europe/Berlin"
+    typo = await refused(create(tools, timezone="Europe/Berln"))
+    assert "Europe/Berlin" in typo.hint
+
+
 # --------------------------------------------------------------------------- call() and schemas
 
 
@@ -469,6 +532,13 @@ async def test_tool_schemas_cover_every_tool(tools: SchedulerTools) -> None:
     assert props["action"]["enum"] == ["message", "agent", "digest", "workflow"]
     assert create_params["function"]["parameters"]["required"] == ["when"]
     assert "weekly-report" in create_params["function"]["description"]
+    zone = next(s["function"] for s in schemas if s["function"]["name"] == "set_timezone")
+    assert zone["description"] == (
+        "Set the requester's own timezone: times they write without a zone are read in it; "
+        "existing schedules keep theirs."
+    )
+    assert zone["parameters"]["required"] == ["timezone"]
+    assert set(zone["parameters"]["properties"]) == {"timezone"}
 
 
 async def test_zone_in_results_is_the_schedules_own(tools: SchedulerTools) -> None:

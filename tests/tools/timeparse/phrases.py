@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from scheduler import cron
+from scheduler.triggers import CronTrigger, upcoming
 from tools.timeparse import ParsedWhen, ParseError, parse_when
 
 NY, BERLIN, SYDNEY, KOLKATA, UTC = (
@@ -114,7 +114,7 @@ def _check_result(case: Case, result: ParsedWhen) -> str | None:
 
 def _cron_runs(case: Case, zone: str) -> list[str]:
     caller = ZoneInfo(case.tz)
-    runs = cron.next_runs(case.cron or "", zone, case.now_at(), 3)
+    runs = upcoming(CronTrigger(case.cron or "", zone), case.now_at(), 3)
     return [run.astimezone(caller).isoformat() for run in runs]
 
 

@@ -110,6 +110,14 @@ def test_next_runs_are_in_the_caller_zone() -> None:
     assert len(result.next_runs) == 5
 
 
+@pytest.mark.parametrize("text", ["monthly on the 32nd", "on the 32nd at 9", "the 0th at 9am"])
+def test_a_day_of_the_month_past_the_31st_is_one_refusal(text: str) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_when(text, NY, NOW)
+    assert info.value.message.startswith("a month has no day ")
+    assert info.value.hint == "days run from the 1st to the 31st"
+
+
 def test_dateparser_does_not_invent_dates_from_other_words() -> None:
     result = parse_when("post the march report at 5pm", NY, NOW)
     assert result.next_runs == [datetime(2026, 3, 4, 17, tzinfo=ZoneInfo(NY))]
