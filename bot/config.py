@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tools.caller import Quotas
@@ -60,17 +60,29 @@ class Settings(BaseSettings):
     user_cache_ttl_s: float = Field(600.0, ge=0, validation_alias="TOCK_USER_CACHE_TTL_S")
     member_cache_ttl_s: float = Field(60.0, ge=0, validation_alias="TOCK_MEMBER_CACHE_TTL_S")
 
+    # The local console: the zone "you" type in (default: this machine's /etc/localtime).
+    console_timezone: str | None = Field(
+        None, validation_alias=AliasChoices("TOCK_CONSOLE_TZ", "TZ")
+    )
+
     @field_validator(
         "slack_bot_token",
         "slack_signing_secret",
         "slack_app_token",
         "openai_api_key",
         "openai_base_url",
+        "console_timezone",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("console_timezone")
+    @classmethod
+    def _posix_tz(cls, value: str | None) -> str | None:
+        """TZ may read `:Europe/Berlin` (POSIX: a zone file); the name is what counts."""
+        return value.lstrip(":") or None if value is not None else None
 
     @field_validator("log_level")
     @classmethod

@@ -38,6 +38,7 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.emulator import Ephemeral, Message, PushResult, SlackEmulator
 from bot.runtime import Bot, running_bot
+from bot.slack.ids import CHANNEL_MENTION, USER_MENTION
 
 CONSOLE_DB = "sqlite+aiosqlite:///tock-console.db"
 DEFAULT_TZ = "America/New_York"
@@ -55,16 +56,15 @@ HELP = "\n".join(
     ]
 )
 _CHANNEL_WORD = re.compile(r"(?<![<\w])#([a-z0-9][a-z0-9_-]*)")
-_LINK = re.compile(r"<([#@])([A-Z0-9]+)(?:\|([^>]*))?>")
 
 
 class NoAnswer(Exception):
     """The bot did not answer in time."""
 
 
-def local_timezone() -> str:
-    """The machine's IANA zone ($TZ, then /etc/localtime), else New York."""
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
+def local_timezone(settings: Settings) -> str:
+    """The zone you type in: TOCK_CONSOLE_TZ or TZ, then /etc/localtime, else New York."""
+    candidates = [settings.console_timezone or ""]
     try:
         target = os.readlink("/etc/localtime")
         candidates.append(target.split("zoneinfo/", 1)[-1])
@@ -88,7 +88,8 @@ def seed(emulator: SlackEmulator, timezone: str) -> None:
 
 def console_settings(settings: Settings, emulator: SlackEmulator) -> Settings:
     """The user's settings, with Slack pointed at the emulator."""
-    database = settings.database_url if "database_url" in settings.model_fields_set else None
+    # The console keeps its own file unless a database was configured on purpose.
+    database = settings.database_url if "database_url" in settings.model_fields_set else CONSOLE_DB
     return settings.model_copy(
         update={
             "slack_bot_token": SecretStr(emulator.bot_token),
@@ -97,7 +98,7 @@ def console_settings(settings: Settings, emulator: SlackEmulator) -> Settings:
             "slack_api_url": emulator.api_url,
             "host": "127.0.0.1",
             "port": 0,
-            "database_url": database or os.environ.get("TOCK_DATABASE_URL") or CONSOLE_DB,
+            "database_url": database,
         }
     )
 
@@ -166,14 +167,17 @@ class Transcript:
         return self._names("\n    ".join(line for line in lines if line.strip()))
 
     def _names(self, text: str) -> str:
-        def name(match: re.Match[str]) -> str:
-            kind, ident, label = match.groups()
-            if kind == "#":
-                return f"#{label}" if label else self.label(ident)
-            user = self.emulator.users.get(ident)
-            return f"@{user.name}" if user else f"@{ident}"
+        """Channel and user mentions as Slack shows them: #eng, @alice."""
 
-        return _LINK.sub(name, text)
+        def channel(match: re.Match[str]) -> str:
+            ident, label = match.groups()
+            return f"#{label}" if label else self.label(ident)
+
+        def person(match: re.Match[str]) -> str:
+            user = self.emulator.users.get(match.group(1))
+            return f"@{user.name}" if user else f"@{match.group(1)}"
+
+        return USER_MENTION.sub(person, CHANNEL_MENTION.sub(channel, text))
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -326,7 +330,7 @@ async def run_console(
     """The console; `lines` is a script (None: read the keyboard)."""
     emulator = SlackEmulator()
     await emulator.start()
-    seed(emulator, timezone or local_timezone())
+    seed(emulator, timezone or local_timezone(settings))
     try:
         async with running_bot(console_settings(settings, emulator)) as bot:
             echo = lines is not None or not sys.stdin.isatty()

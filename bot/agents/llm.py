@@ -46,12 +46,10 @@ from bot.agents.turn import (
     delete_prompt,
     identity_refusal,
     not_deletable,
-    strip_mentions,
     trim_history,
 )
 from bot.commands.grammar import ChannelResolver
 from bot.slack.blocks import (
-    MAX_BLOCKS,
     escape,
     history_blocks,
     is_error,
@@ -61,6 +59,7 @@ from bot.slack.blocks import (
     text_sections,
     with_mentions,
 )
+from bot.slack.ids import MAX_BLOCKS
 from bot.slack.reply import Reply
 from scheduler.clock import Clock
 from tools.scheduler_tools import Caller, SchedulerTools
@@ -106,7 +105,6 @@ class LLMAgent:
 
     async def respond(self, caller: Caller, text: str, history: list[dict[str, Any]]) -> AgentTurn:
         now = self.clock.now()
-        text = strip_mentions(text)
         turn = _Turn(messages=[*clean_history(history), {"role": "user", "content": text}])
         try:
             reply = await self._loop(caller, turn, now)
@@ -234,7 +232,8 @@ def system_prompt(caller: Caller, now: datetime) -> str:
             f"Now: {local:%A, %B %d, %Y %H:%M} in the user's timezone {caller.timezone}. "
             f"The user is talking to you in {where}.",
             "You can only create, update, list, show, pause, resume, delete, run now, or show "
-            "the history of schedules, and preview how a time is understood, using the tools. "
+            "the history of schedules, preview how a time is understood, and set the user's own "
+            "timezone, using the tools. "
             "Politely decline anything else.",
             "Pass times as the user wrote them in `when`; times without a zone are in the "
             "user's timezone. Pass channels as the <#C123|name> mentions the user wrote.",

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,6 @@ from bot.agents.turn import (
     confirm_reply,
     delete_prompt,
     not_deletable,
-    strip_mentions,
     trim_history,
 )
 from bot.commands.grammar import (
@@ -48,6 +48,7 @@ from bot.commands.grammar import (
     parse_slash,
 )
 from bot.commands.handler import channel_id
+from bot.commands.verbs import BY_COMMAND, BY_WORD, HELP_WORDS, LIST_WORDS
 from bot.slack.blocks import error_reply, escape, is_error, section, text_reply, tool_reply
 from bot.slack.reply import Reply
 from scheduler.clock import Clock
@@ -62,17 +63,13 @@ HELP = "\n".join(
         "• `pause standup` · `resume it` · `run standup` · `history of standup` · `delete standup`",
     ]
 )
-_VERBS = {
-    "show": "get_schedule", "get": "get_schedule", "describe": "get_schedule",
-    "details": "get_schedule", "info": "get_schedule",
-    "pause": "pause_schedule", "stop": "pause_schedule", "disable": "pause_schedule",
-    "mute": "pause_schedule", "resume": "resume_schedule", "unpause": "resume_schedule",
-    "restart": "resume_schedule", "enable": "resume_schedule", "continue": "resume_schedule",
-    "delete": "delete_schedule", "remove": "delete_schedule", "cancel": "delete_schedule",
-    "drop": "delete_schedule", "kill": "delete_schedule",
-    "run": "run_schedule_now", "trigger": "run_schedule_now", "fire": "run_schedule_now",
-    "history": "schedule_history", "runs": "schedule_history", "log": "schedule_history",
-}  # fmt: skip
+
+
+def _words(words: Iterable[str]) -> str:
+    """A regex alternation of `words`, longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 _CREATE_LEADS = frozenset(
     "remind post say send announce tell message schedule create add ping notify".split()
 )
@@ -86,12 +83,16 @@ _POLITE = re.compile(
 )
 _TRAILING = re.compile(r"(?:[\s,]*(?:please|now|right\s+now|thanks|thank\s+you)\b)*[\s?!.]*$", re.I)
 _LIST = re.compile(
-    r"^(?:list|ls|schedules|(?:show|list|what\s+are|what's|whats|which\s+are)\b.*\bschedules\b"
-    r"|what'?s\s+scheduled\b)",
+    rf"^(?:{_words(LIST_WORDS)}|(?:show|list|what\s+are|what's|whats|which\s+are)\b.*"
+    r"\bschedules\b|what'?s\s+scheduled\b)",
     re.IGNORECASE,
 )
-_HISTORY_OF = re.compile(r"\b(?:history|runs|log)\s+(?:of|for)\s+(.+)$", re.IGNORECASE)
-_HELP = re.compile(r"^(?:help|\?|what\s+can\s+you\s+do|how\s+does\s+this\s+work)\b", re.I)
+_HISTORY_OF = re.compile(
+    rf"\b(?:{_words(BY_COMMAND['history'].words)})\s+(?:of|for)\s+(.+)$", re.IGNORECASE
+)
+_HELP = re.compile(
+    rf"^(?:{_words(HELP_WORDS)}|what\s+can\s+you\s+do|how\s+does\s+this\s+work)(?!\w)", re.I
+)
 _NAME_NOISE = re.compile(
     r"^(?:the\s+|my\s+|schedule\s+|called\s+|named\s+)+|(?:\s+schedule|\s+one)$", re.IGNORECASE
 )
@@ -141,8 +142,7 @@ def _json_dict(raw: object) -> dict[str, Any]:
 
 
 def normalize(text: str) -> str:
-    """The request without mentions, greetings, "please" and end punctuation."""
-    text = strip_mentions(text)
+    """The request without greetings, "please" and end punctuation."""
     text = _POLITE.sub("", text)
     return _TRAILING.sub("", text).strip()
 
@@ -156,8 +156,8 @@ def read_intent(text: str, tz: str, now: datetime) -> Intent:
         return Intent("list_schedules", command=_list_command(text))
     if history := _HISTORY_OF.search(text):
         return Intent("schedule_history", name=_name(history.group(1)))
-    if head in _VERBS:
-        return Intent(_VERBS[head], name=_name(text.split(None, 1)[1] if " " in text else ""))
+    if verb := BY_WORD.get(head):
+        return Intent(verb.tool, name=_name(text.split(None, 1)[1] if " " in text else ""))
     if _looks_like_create(text, head):
         command = parse_slash(text, tz=tz, now=now)
         return Intent("create" if command.kind == "create" else "unknown", command=command)
@@ -220,7 +220,7 @@ class OfflineAgent:
         note = {"schedule": schedule} if schedule else {}
         messages = [
             *(history if isinstance(history, list) else []),
-            {"role": "user", "content": strip_mentions(text)},
+            {"role": "user", "content": text},
             {"role": "assistant", "content": reply.text, "tock": note},
         ]
         return AgentTurn(reply=reply, history=trim_history(messages))
@@ -274,11 +274,11 @@ def _named(result: dict[str, Any]) -> str | None:
 def close_example(said: str) -> str | None:
     """A phrasing we understand that is close to what was typed (difflib, first word)."""
     head, _, rest = said.partition(" ")
-    known = [*_VERBS, "list", "help", "remind", "post"]
+    known = [*BY_WORD, "list", "help", "remind", "post"]
     close = difflib.get_close_matches(head.lower(), known, n=1, cutoff=0.6)
     if not close:
         return None
-    if close[0] in _VERBS:
+    if close[0] in BY_WORD:
         return f"{close[0]} {rest.strip() or 'standup'}"
     return {
         "list": "show my schedules",

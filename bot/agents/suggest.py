@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.agents.offline import normalize, read_intent
-from bot.agents.turn import strip_mentions
 from bot.commands.grammar import SlashError, format_command, suggest_command
 
 _SLASH_VERBS = {
@@ -38,4 +37,4 @@ def suggest(text: str, tz: str, now: datetime) -> str | None:
 
 def equivalent_command(text: str, tz: str, now: datetime) -> str | None:
     """The `/tock` command doing what `text` asks: plain phrasing first, then the grammar."""
-    return suggest(text, tz, now) or suggest_command(strip_mentions(text), tz, now)
+    return suggest(text, tz, now) or suggest_command(text, tz, now)

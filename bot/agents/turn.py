@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,7 +31,6 @@ CONFIRM_FIRST = {"delete_schedule": "get_schedule"}
 IDENTITY_KEYS = frozenset(
     {"user_id", "user", "team_id", "team", "caller", "is_admin", "created_by", "actor"}
 )
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
 @dataclass
@@ -45,11 +43,6 @@ class Agent(Protocol):
     async def respond(self, caller: Caller, text: str, history: list[dict[str, Any]]) -> AgentTurn:
         """Answer `text` in the thread whose earlier turns are `history`."""
         ...
-
-
-def strip_mentions(text: str) -> str:
-    """The text without `<@U123>` mentions (the bot's own, typically first)."""
-    return " ".join(_MENTION.sub(" ", text).split())
 
 
 def trim_history(messages: list[dict[str, Any]], limit: int = MAX_HISTORY) -> list[dict[str, Any]]:

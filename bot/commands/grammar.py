@@ -27,21 +27,27 @@ Decisions:
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import unicodedata
-import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from bot.commands.verbs import (
+    BY_COMMAND,
+    BY_WORD,
+    HELP_WORDS,
+    LIST_WORDS,
+    TZ_WORDS,
+    VERBS,
+    Command,
+)
 from bot.slack.blocks import EXAMPLE
-from tools.timeparse import ParseError, parse_when
+from bot.slack.ids import CHANNEL_MENTION, USER_MENTION
+from tools.timeparse import ParseError, canonical_zone, closest_zone, parse_when
 
-Kind = Literal[
-    "create", "list", "show", "pause", "resume", "delete", "run", "history", "tz", "help"
-]
+Kind = Literal["create", "list", "tz", "help"] | Command
 Scope = Literal["mine", "channel", "all"]
 ChannelResolver = Callable[[str], Awaitable[str | None]]
 
@@ -62,17 +68,6 @@ HELP = "\n".join(
     ]
 )
 
-_NAME_VERBS: dict[str, Kind] = {
-    "show": "show", "get": "show", "info": "show", "describe": "show",
-    "pause": "pause", "stop": "pause", "disable": "pause",
-    "resume": "resume", "unpause": "resume", "enable": "resume",
-    "delete": "delete", "remove": "delete", "rm": "delete",
-    "run": "run", "trigger": "run",
-    "history": "history", "runs": "history", "log": "history",
-}  # fmt: skip
-_LIST_WORDS = frozenset({"list", "ls", "schedules"})
-_HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
-_TZ_WORDS = frozenset({"tz", "timezone", "zone"})
 _SCOPES: dict[str, Scope] = {
     "": "all", "all": "all", "everything": "all", "team": "all",
     "mine": "mine", "my": "mine", "me": "mine",
@@ -90,31 +85,19 @@ _EXAMPLES = {
     "at": '/tock at 5pm "Wrap up"',
     "in": '/tock in 10 minutes "Coffee break"',
     "on": '/tock on friday at 4pm "Timesheets"',
-} | {
-    verb: f"/tock {verb} standup"
-    for verb in ("show", "pause", "resume", "delete", "run", "history")
-}
-_COMMANDS = frozenset(_EXAMPLES) - {
-    "every",
-    "daily",
-    "tomorrow",
-    "today",
-    "weekly",
-    "at",
-    "in",
-    "on",
-}
+} | {verb.command: f"/tock {verb.command} standup" for verb in VERBS}
+_COMMANDS = frozenset({"list", "tz", "help", *BY_COMMAND})
 
 # Double quotes of either kind; single quotes only around words, so "don't" stays.
 _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|‘([^’]*)’|(?<![\w’\'])\'([^\']+)\'(?![\w\'])')
 _STRAY_QUOTE = re.compile(r'["“”]')
 _PREP = r"(?:(?i:in|to|into|on|for)\s+)?"
-_CHANNEL_LINK = re.compile(rf"{_PREP}<#([CGD][A-Z0-9]{{2,20}})(?:\|([^>]{{0,80}}))?>")
+_CHANNEL_LINK = re.compile(_PREP + CHANNEL_MENTION.pattern)
 _CHANNEL_NAME = re.compile(rf"{_PREP}(?<![\w&#<])#([\w-]{{1,80}})")
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 _NAME_OK = re.compile(r"^[\w][\w .:/+'’-]*$")
 _REMIND = re.compile(
-    r"^remind(?:\s+(?:me|us|everyone|everybody|people|them|the\s+team|all))?"
+    rf"^remind(?:\s+(?P<person>{USER_MENTION.pattern})"
+    r"|\s+(?:me|us|everyone|everybody|people|them|the\s+team|all))?"
     r"(?:\s+(?:to|that|about|of))?\b[\s:,-]*",
     re.IGNORECASE,
 )
@@ -159,13 +142,13 @@ def parse_slash(text: str, *, tz: str = "UTC", now: datetime | None = None) -> S
     text = checked_input(text)
     head, rest = split_head(text)
     word = head.lower()
-    if not text or word in _HELP_WORDS:
+    if not text or word in HELP_WORDS:
         return SlashCommand("help")
-    if word in _LIST_WORDS:
+    if word in LIST_WORDS:
         return _parse_list(rest)
-    if word in _NAME_VERBS:
-        return SlashCommand(_NAME_VERBS[word], name=_checked_name(rest, _NAME_VERBS[word]))
-    if word in _TZ_WORDS:
+    if verb := BY_WORD.get(word):
+        return SlashCommand(verb.command, name=_checked_name(rest, verb.command))
+    if word in TZ_WORDS:
         return SlashCommand("tz", timezone=_checked_zone(rest) if rest else None)
     return _parse_create(text, tz, now or REFERENCE_NOW)
 
@@ -219,19 +202,11 @@ def _checked_name(raw: str, verb: str) -> str:
 
 
 def _checked_zone(raw: str) -> str:
-    zone = _canonical_zones().get(raw.strip().lower())
+    zone = canonical_zone(raw)
     if zone is None:
-        zones = sorted(_canonical_zones().values())
-        close = difflib.get_close_matches(raw.strip()[:64], zones, n=1)
-        example = f"/tock tz {close[0] if close else 'America/New_York'}"
+        example = f"/tock tz {closest_zone(raw) or 'America/New_York'}"
         raise SlashError(f"“{_shown(raw)}” is not a timezone I know.", example)
     return zone
-
-
-@functools.cache
-def _canonical_zones() -> dict[str, str]:
-    """Lower-cased IANA names → their spelling, so `america/new_york` works too."""
-    return {zone.lower(): zone for zone in zoneinfo.available_timezones()} | {"utc": "UTC"}
 
 
 def _parse_create(text: str, tz: str, now: datetime) -> SlashCommand:
@@ -278,10 +253,15 @@ def extract_channel(text: str) -> tuple[ChannelRef | None, str]:
 
 
 def clean_message(remainder: str) -> str:
-    """The words left after the time, as a message: "remind us to X" → "Reminder: X"."""
+    """The words left after the time, as a message: "remind us to X" → "Reminder: X".
+
+    A person named in Slack's mention form stays in the message, so the post
+    mentions them: "remind <@U1> to X" → "Reminder for <@U1>: X".
+    """
     text = remainder.strip(" \t\n:,-–—")
     if (remind := _REMIND.match(text)) and remind.end() < len(text):
-        return f"Reminder: {text[remind.end() :]}"
+        whom = f" for {remind['person']}" if remind["person"] else ""
+        return f"Reminder{whom}: {text[remind.end() :]}"
     return _SAY.sub("", text, count=1).strip()
 
 
@@ -300,7 +280,7 @@ def _not_understood(text: str, err: ParseError) -> SlashError:
     head, rest = split_head(text)
     close = _closest(head.lower())
     if close in _COMMANDS and head.lower() not in _EXAMPLES:
-        takes_name = close in _NAME_VERBS and rest
+        takes_name = close in BY_COMMAND and rest
         example = f"/tock {close} {_shown(rest, 60)}" if takes_name else _EXAMPLES[close]
         return SlashError(f"I don't know the command “{_shown(head)}”.", example)
     message = err.message + (f" ({err.hint})" if err.hint else "")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from bot.commands.grammar import (
-    _CHANNEL_ID,
     EXAMPLE,
     HELP,
     ChannelRef,
@@ -23,15 +22,16 @@ from bot.commands.grammar import (
     _shown,
     parse_slash,
 )
+from bot.commands.verbs import BY_COMMAND
 from bot.slack.blocks import escape, section, text_reply, tool_reply
+from bot.slack.ids import CHANNEL_ID
 from bot.slack.reply import Reply
-from scheduler.clock import Clock
-from scheduler.store import Store
 from tools.scheduler_tools import (
     Caller,
     CreateScheduleArgs,
     ListSchedulesArgs,
     SchedulerTools,
+    TimezoneArgs,
     ToolError,
 )
 
@@ -40,8 +40,6 @@ from tools.scheduler_tools import (
 class _Context:
     caller: Caller
     tools: SchedulerTools
-    store: Store
-    clock: Clock
     resolve_channel: ChannelResolver | None
 
 
@@ -49,15 +47,13 @@ async def handle_slash(
     text: str,
     caller: Caller,
     tools: SchedulerTools,
-    store: Store,
-    clock: Clock,
     *,
     resolve_channel: ChannelResolver | None = None,
 ) -> Reply:
     """Run one `/tock` command for `caller`; every outcome is a `Reply`."""
-    ctx = _Context(caller, tools, store, clock, resolve_channel)
+    ctx = _Context(caller, tools, resolve_channel)
     try:
-        command = parse_slash(text, tz=caller.timezone, now=clock.now())
+        command = parse_slash(text, tz=caller.timezone, now=tools.clock.now())
         return await _RUNNERS[command.kind](command, ctx)
     except SlashError as err:
         return slash_error_reply(err)
@@ -85,7 +81,7 @@ async def channel_id(ref: ChannelRef, resolve: ChannelResolver | None) -> str:
     if ref.id:
         return ref.id
     found = await resolve(ref.name or "") if resolve else None
-    if not found or not _CHANNEL_ID.match(found):
+    if not found or not CHANNEL_ID.fullmatch(found):
         raise SlashError(
             f"I can't find #{_shown(ref.name or '')}. Pick it from Slack's channel list so it "
             "becomes a link, and make sure I'm invited.",
@@ -113,7 +109,7 @@ async def _list(command: SlashCommand, ctx: _Context) -> Reply:
 
 
 async def _named(command: SlashCommand, ctx: _Context) -> Reply:
-    tool = _NAMED_TOOLS[command.kind]
+    tool = BY_COMMAND[command.kind].tool
     return tool_reply(tool, await ctx.tools.call(tool, ctx.caller, {"name": command.name}))
 
 
@@ -121,11 +117,10 @@ async def _tz(command: SlashCommand, ctx: _Context) -> Reply:
     if command.timezone is None:
         current = escape(ctx.caller.timezone)
         return text_reply(f"Your timezone is *{current}*. Change it with `/tock tz Europe/Berlin`.")
-    await ctx.store.set_user_timezone(
-        ctx.caller.team_id, ctx.caller.user_id, command.timezone, ctx.clock.now()
-    )
+    changed = await ctx.tools.set_timezone(ctx.caller, TimezoneArgs(timezone=command.timezone))
+    zone = changed["timezone"]
     return text_reply(
-        f"Your timezone is now *{command.timezone}*. Times you write without a zone are read "
+        f"Your timezone is now *{zone}*. Times you write without a zone are read "
         "in it; existing schedules keep theirs."
     )
 
@@ -134,17 +129,9 @@ async def _help(_command: SlashCommand, _ctx: _Context) -> Reply:
     return help_reply()
 
 
-_NAMED_TOOLS = {
-    "show": "get_schedule",
-    "pause": "pause_schedule",
-    "resume": "resume_schedule",
-    "delete": "delete_schedule",
-    "run": "run_schedule_now",
-    "history": "schedule_history",
-}
 _RUNNERS: dict[str, Callable[[SlashCommand, _Context], Awaitable[Reply]]] = {
     "create": _create,
     "list": _list,
     "tz": _tz,
     "help": _help,
-} | {kind: _named for kind in _NAMED_TOOLS}
+} | {command: _named for command in BY_COMMAND}

@@ -17,27 +17,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import openai
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.health import Metrics
 from bot.jobs import digest
-from bot.slack.delivery import (
-    TRANSIENT_CODES,
-    PermanentDeliveryError,
-    Sender,
-    TransientDeliveryError,
-)
+from bot.slack.api import PermanentDeliveryError, TransientDeliveryError, classified, collect
+from bot.slack.delivery import Sender
+from bot.slack.ids import USER_ID
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, NotFound, PermanentJobError
-from scheduler.jobs import JobRegistry, RunContext
+from scheduler.jobs import Handler, JobRegistry, RunContext
 from scheduler.records import Schedule
 from scheduler.store import AuditEntry, Store
 
@@ -46,14 +41,12 @@ if TYPE_CHECKING:
     from bot.slack.directory import SlackDirectory
 
 log = logging.getLogger(__name__)
-Handler = Callable[[RunContext], Awaitable[str | None]]
 
 KINDS = ("message", "agent", "digest", "workflow")
 DEFAULT_WORKFLOWS = ("heartbeat",)
 HISTORY_PAGE = 200
 HISTORY_LIMIT = 1_000  # messages read for one digest
 _PLACEHOLDER = re.compile(r"\{(date|time|weekday|schedule)\}")
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 
 _REMEDIES = {
     "not_in_channel": "Invite me there with `/invite @tock`",
@@ -208,7 +201,7 @@ class SlackJobs:
         if self.metrics is not None:
             self.metrics.job_pauses.labels(code).inc()
         owner = schedule.created_by
-        if not _SLACK_USER.match(owner):
+        if not USER_ID.fullmatch(owner):
             return  # a startup or CLI schedule has no person to tell
         try:
             # A user id as the channel lands in the app's DM with that person.
@@ -255,27 +248,11 @@ class SlackJobs:
     async def _history(self, channel: str, oldest: datetime) -> list[dict[str, Any]]:
         if not channel:
             raise PermanentJobError("the digest has no channel to read")
-        messages: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while len(messages) < HISTORY_LIMIT:
-            try:
-                response = await self.client.conversations_history(
-                    channel=channel,
-                    oldest=f"{oldest.timestamp():.6f}",
-                    limit=HISTORY_PAGE,
-                    cursor=cursor,
-                )
-            except SlackApiError as error:
-                raise _history_error(channel, error) from error
-            except (aiohttp.ClientError, OSError) as error:
-                raise TransientDeliveryError(
-                    f"conversations.history in {channel}: network_error", code="network_error"
-                ) from error
-            messages.extend(response.get("messages") or [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        return messages
+        call = self.client.conversations_history(
+            channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=HISTORY_PAGE
+        )
+        async with classified("conversations.history", channel):
+            return await collect(call, "messages", HISTORY_LIMIT)
 
     async def _summary(self, messages: list[dict[str, Any]], channel: str, hours: int) -> str:
         fallback = digest.digest_text(messages, channel, hours)
@@ -302,14 +279,3 @@ class SlackJobs:
 def _slot(ctx: RunContext) -> tuple[Schedule, datetime]:
     """The schedule and the instant its placeholders describe (the slot, not now)."""
     return ctx.schedule, ctx.run.scheduled_for
-
-
-def _history_error(channel: str, error: SlackApiError) -> Exception:
-    data = error.response.data if isinstance(error.response.data, dict) else {}
-    code = str(data.get("error") or f"http_{error.response.status_code}")
-    message = f"conversations.history in {channel} failed: {code}"
-    if error.response.status_code >= 500 or error.response.status_code == 429:
-        return TransientDeliveryError(message, code=code)
-    if code in TRANSIENT_CODES:
-        return TransientDeliveryError(message, code=code)
-    return PermanentDeliveryError(message, code=code)

@@ -24,21 +24,17 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.agents.turn import run_confirmed
+from bot.commands.verbs import BY_BUTTON
 from bot.deps import Deps
 from bot.listeners.home import publish_home
+from bot.slack.api import DeliveryError
 from bot.slack.blocks import is_error, text_reply, tool_reply
-from bot.slack.delivery import DeliveryError
+from bot.slack.ids import CANCEL, CONFIRM
 from bot.slack.reply import Reply
 from tools.caller import Caller
 
 log = logging.getLogger(__name__)
-SCHEDULE_BUTTONS = {
-    "tock_pause": "pause_schedule",
-    "tock_resume": "resume_schedule",
-    "tock_run": "run_schedule_now",
-    "tock_delete": "delete_schedule",
-}
-_SCHEDULE_BUTTON = re.compile(r"^tock_(pause|resume|run|delete)$")
+_SCHEDULE_BUTTON = re.compile("|".join(f"^{re.escape(button)}$" for button in BY_BUTTON))
 CANCELLED = text_reply("Cancelled: nothing was changed.")
 BAD_CONFIRMATION = Reply(text="That button is no longer valid. Ask me again.")
 
@@ -53,18 +49,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
             schedule_button(deps, body, action, respond), name=f"button:{action['action_id']}"
         )
 
-    @app.action("tock_confirm")
+    @app.action(CONFIRM)
     async def on_confirm(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        deps.background.spawn(confirm(deps, body, action, respond), name="button:tock_confirm")
+        deps.background.spawn(confirm(deps, body, action, respond), name=f"button:{CONFIRM}")
 
-    @app.action("tock_cancel")
+    @app.action(CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         deps.background.spawn(
-            show(deps, body, respond, CANCELLED, replace=True), name="button:tock_cancel"
+            show(deps, body, respond, CANCELLED, replace=True), name=f"button:{CANCEL}"
         )
 
 
@@ -72,7 +68,7 @@ async def schedule_button(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
 ) -> None:
     caller = await clicker(deps, body)
-    tool = SCHEDULE_BUTTONS[action["action_id"]]
+    tool = BY_BUTTON[action["action_id"]].tool
     result = await deps.tools.call(tool, caller, {"name": str(action.get("value") or "")})
     failed = is_error(result)
     reply = tool_reply(tool, result)

@@ -51,8 +51,6 @@ async def answer(deps: Deps, command: dict[str, Any]) -> Reply:
         str(command.get("text") or ""),
         caller,
         deps.tools,
-        deps.store,
-        deps.clock,
         resolve_channel=deps.directory.channel_by_name,
     )
 

@@ -11,12 +11,11 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.slack.api import SLACK_ERRORS
 from bot.slack.blocks import home_view
 from tools.scheduler_tools import ListSchedulesArgs, run_view
 
@@ -41,7 +40,7 @@ async def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
     await _add_last_runs(deps, team_id, schedules)
     try:
         await deps.client.views_publish(user_id=user_id, view=home_view(schedules))
-    except (SlackApiError, aiohttp.ClientError, OSError) as error:
+    except SLACK_ERRORS as error:
         log.warning(
             "views.publish failed: %s", error, extra={"action": "home.publish", "user": user_id}
         )

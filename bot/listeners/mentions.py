@@ -22,7 +22,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.deps import Deps
-from bot.slack.delivery import DeliveryError
+from bot.slack.api import DeliveryError
 from bot.slack.reply import Reply
 from tools.caller import Caller
 
@@ -54,28 +54,23 @@ class Inbound:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.event("app_mention")
-    async def on_mention(
-        body: dict[str, Any],
-        event: dict[str, Any],
-        context: AsyncBoltContext,
-        request: AsyncBoltRequest,
-    ) -> None:
-        if from_a_person(event, context.bot_user_id):
-            start_turn(deps, inbound(body, event, context, request))
-
-    @app.event("message")
     async def on_message(
         body: dict[str, Any],
         event: dict[str, Any],
         context: AsyncBoltContext,
         request: AsyncBoltRequest,
     ) -> None:
-        # Only direct messages: in channels the bot answers @mentions, not chatter.
-        if event.get("channel_type") != "im" or not from_a_person(event, context.bot_user_id):
+        if not from_a_person(event, context.bot_user_id):
             return
-        deps.directory.note_dm(str(event["channel"]), str(event["user"]))
+        if event.get("type") == "message":
+            # Only direct messages: in channels the bot answers @mentions, not chatter.
+            if event.get("channel_type") != "im":
+                return
+            deps.directory.note_dm(str(event["channel"]), str(event["user"]))
         start_turn(deps, inbound(body, event, context, request))
+
+    app.event("app_mention")(on_message)
+    app.event("message")(on_message)
 
 
 def from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:

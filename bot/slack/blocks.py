@@ -11,9 +11,9 @@ message Slack refuses (`invalid_blocks`) is worse than a clipped one:
 User text is mrkdwn-escaped (`&`, `<`, `>`) so a schedule named
 `<!channel>` can never ping a channel from a listing.
 
-Buttons (value = schedule name): `tock_pause`, `tock_resume`, `tock_run`,
-`tock_delete` (with a confirm dialog). Agent confirmations: `tock_confirm`
-(value = JSON `{"tool", "arguments"}`) and `tock_cancel`.
+Buttons (action ids in `bot.slack.ids`; value = schedule name): Pause,
+Resume, Run now, Delete (with a confirm dialog). Agent confirmations:
+Confirm (value = JSON `{"tool", "arguments"}`) and Cancel.
 """
 
 from __future__ import annotations
@@ -25,30 +25,34 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.slack.ids import (
+    CANCEL,
+    CHANNEL_ID,
+    CONFIRM,
+    DELETE,
+    MAX_BLOCKS,
+    MAX_BUTTON_TEXT,
+    MAX_CONFIRM_BUTTON,
+    MAX_CONFIRM_TEXT,
+    MAX_CONFIRM_TITLE,
+    MAX_CONTEXT_TEXT,
+    MAX_SECTION_TEXT,
+    MAX_VALUE,
+    PAUSE,
+    RESUME,
+    RUN,
+    USER_ID,
+)
 from bot.slack.reply import Reply
 
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_BUTTON_TEXT = 75
-MAX_VALUE = 2000
-MAX_CONTEXT_TEXT = 2000  # context elements are counted like section text; keep well under
-MAX_CONFIRM_TITLE = 100
-MAX_CONFIRM_TEXT = 300
-MAX_CONFIRM_BUTTON = 30
 PREVIEW_CHARS = 300  # how much of a message a listing shows
 NEXT_RUNS_SHOWN = 3
 
-PAUSE = "tock_pause"
-RESUME = "tock_resume"
-RUN = "tock_run"
-DELETE = "tock_delete"
-CONFIRM = "tock_confirm"
-CANCEL = "tock_cancel"
-
 EXAMPLE = '/tock every weekday at 9:30am "Standup in 5 minutes" in #eng'
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")  # "&amp;" cut short
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
-_ESCAPED_MENTION = re.compile(r"&lt;([@#][UWCGD][A-Z0-9]{2,20}(?:\|[\w.-]{0,80})?)&gt;")
+_ESCAPED_MENTION = re.compile(
+    rf"&lt;((?:#{CHANNEL_ID.pattern}|@{USER_ID.pattern})(?:\|[\w.-]{{0,80}})?)&gt;"
+)
 _STATUS_ICONS = {"active": ":large_green_circle:", "paused": ":double_vertical_bar:"}
 _RUN_ICONS = {
     "succeeded": ":white_check_mark:",
@@ -134,7 +138,7 @@ def text_sections(lines: Iterable[str], max_blocks: int = MAX_BLOCKS) -> list[di
 
 def channel_ref(channel: object) -> str:
     """A channel id becomes a Slack link; anything else is shown escaped."""
-    if isinstance(channel, str) and _CHANNEL_ID.match(channel):
+    if isinstance(channel, str) and CHANNEL_ID.fullmatch(channel):
         return f"<#{channel}>"
     return escape(channel) if channel else "_no channel_"
 
@@ -242,7 +246,7 @@ def schedule_text(schedule: dict[str, Any]) -> str:
     lines.append(f"{description} in {where}" if description else f"in {where}")
     text = schedule.get("text")
     if text:
-        lines.append(f"> {one_line(text, PREVIEW_CHARS)}")
+        lines.append(f"> {with_mentions(one_line(text, PREVIEW_CHARS))}")  # people stay links
     lines.append(f"Next: {_next_runs(schedule)}")
     last = _last_run(schedule)
     if last:

@@ -20,17 +20,8 @@ Every post of the bot goes through ``Sender.post``:
    metadata. A run retried after an unknown outcome passes
    ``check_existing=True`` and gets the message that already landed instead of
    a second one.
-5. Errors. Slack's answers become ``PermanentDeliveryError`` (do not retry) or
-   ``TransientDeliveryError`` (retry later), subclasses of the scheduler's job
-   errors, with Slack's error code as ``.code``:
-
-   DeliveryError (mixin, .code)
-    ├── PermanentDeliveryError   PermanentJobError: channel_not_found,
-    │                            not_in_channel, is_archived, invalid_auth,
-    │                            token_revoked, msg_too_long, invalid_blocks, ...
-    └── TransientDeliveryError   TransientJobError: 429 past the budget, 5xx,
-                                 network errors and timeouts, internal_error, ...
-
+5. Errors. Slack's answers become `PermanentDeliveryError` (do not retry) or
+   `TransientDeliveryError` (retry later), classified once in `bot.slack.api`.
    A post whose outcome is unknown (5xx, dropped connection) is never re-sent
    here: that is the run's retry, with ``check_existing=True``.
 """
@@ -50,68 +41,23 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from scheduler.errors import PermanentJobError, TransientJobError
+from bot.slack.api import (
+    SLACK_ERRORS,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    classified,
+    classify,
+    collect,
+    network_error,
+    retry_after,
+)
+from bot.slack.ids import RUN_EVENT_TYPE
+from bot.slack.splitting import MessagePart, plan_parts
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 40_000  # characters of ``text`` in one message
-MAX_BLOCKS = 50  # blocks in one message
-MAX_SECTION_TEXT = 3_000  # characters in one section block's text
-RUN_EVENT_TYPE = "tock_run"
-LOOKUP_PAGE = 200  # messages per history page when looking for a landed post
 LOOKUP_DEPTH = 1_000  # most recent messages searched for a landed post
-
-# Slack's documented "try again later" answers; every other error code means
-# the request itself is refused, and waiting will not change that.
-TRANSIENT_CODES = frozenset(
-    {
-        "ratelimited",
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-        "team_added_to_org",
-    }
-)
-PERMANENT_CODES = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "missing_scope",
-        "msg_too_long",
-        "invalid_blocks",
-        "no_text",
-        "restricted_action",
-    }
-)  # for readers and tests; the rule is "not transient"
-
-
-class DeliveryError(Exception):
-    """Mixin for delivery failures: ``code`` is Slack's error (or ours)."""
-
-    code: str
-
-
-class PermanentDeliveryError(DeliveryError, PermanentJobError):
-    """Slack refused the post for a reason retrying cannot fix."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class TransientDeliveryError(DeliveryError, TransientJobError):
-    """The post failed or may have failed; the run should retry later."""
-
-    def __init__(self, message: str, *, code: str, retry_after: float | None = None) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.code = code
+LOOKUP_PAGE = 200  # messages per history page when looking for a landed post
 
 
 @dataclass(frozen=True)
@@ -141,12 +87,6 @@ class PostResult:
     parts: tuple[str, ...] = ()  # ts of every message, the first included
 
 
-@dataclass(frozen=True)
-class MessagePart:
-    text: str
-    blocks: list[dict[str, Any]] | None
-
-
 class _Gcra:
     """Generic cell rate algorithm: ``burst`` at once, then one per 1/rate s."""
 
@@ -174,83 +114,6 @@ class _Lane:
         self.pacer = _Gcra(limits.channel_rate, limits.channel_burst)
 
 
-def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` characters.
-
-    Cuts at the last paragraph break in the second half of the window, else a
-    line break, else a space, else mid-word; the separator is dropped.
-    """
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut, skip = _cut_point(text, limit)
-        pieces.append(text[:cut])
-        text = text[cut + skip :]
-    if text or not pieces:
-        pieces.append(text)
-    return pieces
-
-
-def _cut_point(text: str, limit: int) -> tuple[int, int]:
-    for separator in ("\n\n", "\n", " "):
-        at = text.rfind(separator, limit // 2, limit + len(separator))
-        if at > 0:
-            return at, len(separator)
-    return limit, 0
-
-
-def _truncate(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _split_block(block: dict[str, Any]) -> list[dict[str, Any]]:
-    """A section whose text is too long becomes several sections."""
-    text = block.get("text")
-    if block.get("type") != "section" or not isinstance(text, dict):
-        return [block]
-    pieces = split_text(str(text.get("text", "")))
-    first = {**block, "text": {**text, "text": pieces[0]}}
-    rest = [{"type": "section", "text": {**text, "text": piece}} for piece in pieces[1:]]
-    return [first, *rest]
-
-
-def _block_text(block: dict[str, Any]) -> str:
-    text = block.get("text")
-    return str(text.get("text", "")) if isinstance(text, dict) else ""
-
-
-def _group(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Pack blocks into messages of at most 50 blocks and 40,000 characters."""
-    groups: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for block in blocks:
-        length = len(_block_text(block)) + 1  # +1 for the newline in the fallback text
-        if groups[-1] and (len(groups[-1]) == MAX_BLOCKS or size + length > MAX_TEXT):
-            groups.append([])
-            size = 0
-        groups[-1].append(block)
-        size += length
-    return groups
-
-
-def plan_parts(text: str, blocks: list[dict[str, Any]] | None = None) -> list[MessagePart]:
-    """The messages one post becomes, each within Slack's limits."""
-    if blocks is None and len(text) <= MAX_SECTION_TEXT:
-        return [MessagePart(text, None)]
-    if blocks is None:
-        sections = [_section(piece) for piece in split_text(text)]
-    else:
-        sections = [split for block in blocks for split in _split_block(block)]
-    groups = _group(sections)
-    fallbacks = [_truncate("\n".join(filter(None, map(_block_text, g))) or "…") for g in groups]
-    if blocks is not None:
-        fallbacks[0] = _truncate(text) if text else fallbacks[0]
-    return [MessagePart(fallback, group) for fallback, group in zip(fallbacks, groups, strict=True)]
-
-
 def _run_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
     payload = {"run_key": key, "part": part, "parts": parts}
     return {"event_type": RUN_EVENT_TYPE, "event_payload": payload}
@@ -269,30 +132,6 @@ def _run_parts(message: dict[str, Any]) -> int:
     """How many messages the post of ``message`` was split into."""
     payload = (message.get("metadata") or {}).get("event_payload") or {}
     return int(payload.get("parts", 1))
-
-
-def _error_code(error: SlackApiError) -> str:
-    data = error.response.data
-    code = data.get("error") if isinstance(data, dict) else None
-    return str(code) if code else f"http_{error.response.status_code}"
-
-
-def _classify(method: str, channel: str, error: SlackApiError) -> DeliveryError:
-    code = _error_code(error)
-    message = f"{method} in {channel} failed: {code}"
-    if error.response.status_code >= 500 or code in TRANSIENT_CODES:
-        return TransientDeliveryError(message, code=code)
-    return PermanentDeliveryError(message, code=code)
-
-
-def _retry_after(error: SlackApiError) -> float | None:
-    """Seconds Slack asked us to wait, when this is a rate-limit answer."""
-    if error.response.status_code != 429 and _error_code(error) != "ratelimited":
-        return None
-    try:
-        return max(0.0, float(error.response.headers.get("Retry-After", 1)))
-    except (TypeError, ValueError):
-        return 1.0
 
 
 class Sender:
@@ -411,20 +250,16 @@ class Sender:
                 self.retried_429 += 1
                 continue
             except (aiohttp.ClientError, OSError) as error:
-                # TimeoutError is an OSError; the post may or may not have landed.
-                code = "timeout" if isinstance(error, TimeoutError) else "network_error"
-                raise TransientDeliveryError(
-                    f"chat.postMessage in {channel}: {code}", code=code
-                ) from error
+                raise network_error("chat.postMessage", channel, error) from error
             lane.pacer.settle(self._clock())
             self.sent += 1
             return response.data if isinstance(response.data, dict) else {}
 
     def _pause_for_429(self, channel: str, error: SlackApiError, refusals: int) -> None:
         """Pause chat.postMessage for a 429 (within budget); raise for anything else."""
-        wait = _retry_after(error)
+        wait = retry_after(error)
         if wait is None:
-            raise _classify("chat.postMessage", channel, error) from error
+            raise classify("chat.postMessage", channel, error) from error
         self._paused_until = max(self._paused_until, self._clock() + wait)
         log.info(
             "slack rate limited chat.postMessage",
@@ -473,7 +308,7 @@ class Sender:
             return None
         try:
             response = await self._client.chat_getPermalink(channel=channel, message_ts=ts)
-        except (SlackApiError, aiohttp.ClientError, OSError) as error:
+        except SLACK_ERRORS as error:
             self.permalink_failures += 1
             log.warning(
                 "no permalink for a posted message",
@@ -507,26 +342,7 @@ class Sender:
     async def _read(
         self, fetch: Callable[..., Awaitable[Any]], channel: str, **kwargs: Any
     ) -> list[dict[str, Any]]:
-        """Up to LOOKUP_DEPTH messages with their metadata, following cursors."""
-        messages: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while len(messages) < LOOKUP_DEPTH:
-            try:
-                response = await fetch(
-                    channel=channel,
-                    include_all_metadata=True,
-                    limit=LOOKUP_PAGE,
-                    cursor=cursor,
-                    **kwargs,
-                )
-            except SlackApiError as error:
-                raise _classify("history lookup", channel, error) from error
-            except (aiohttp.ClientError, OSError) as error:
-                raise TransientDeliveryError(
-                    f"history lookup in {channel}: network_error", code="network_error"
-                ) from error
-            messages.extend(response.get("messages", []))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        return messages
+        """Up to LOOKUP_DEPTH recent messages, with their metadata."""
+        call = fetch(channel=channel, include_all_metadata=True, limit=LOOKUP_PAGE, **kwargs)
+        async with classified("history lookup", channel):
+            return await collect(call, "messages", LOOKUP_DEPTH)

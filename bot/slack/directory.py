@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.api import SLACK_ERRORS, collect
 from scheduler.clock import Clock
 from scheduler.store import Store
 from tools.caller import Caller
@@ -34,8 +33,9 @@ from tools.caller import Caller
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FALLBACK_TZ = "UTC"
-MAX_CHANNEL_PAGES = 20  # conversations.list pages read to resolve one #name
-_LOOKUP_ERRORS = (SlackApiError, aiohttp.ClientError, OSError)
+PAGE = 1000  # items per conversations.* page, Slack's most
+MAX_MEMBERS = 100_000  # members read for one membership check
+MAX_CHANNELS = 20_000  # channels read to resolve one typed #name
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,6 @@ class SlackDirectory:
         self._members: TtlCache[frozenset[str]] = TtlCache(member_ttl_s, clock.now)
         self._channel_ids: TtlCache[str] = TtlCache(member_ttl_s, clock.now)
         self._dm_people: dict[str, str] = {}
-        self.lookups = 0  # Slack calls made, for tests of the caches
 
     async def caller(self, team_id: str, user_id: str, channel_id: str | None) -> Caller:
         """The person behind a request, with the zone their times are read in."""
@@ -103,10 +102,9 @@ class SlackDirectory:
     async def profile(self, user_id: str) -> Profile:
         if (cached := self._profiles.get(user_id)) is not None:
             return cached
-        self.lookups += 1
         try:
             response = await self._client.users_info(user=user_id)
-        except _LOOKUP_ERRORS as error:
+        except SLACK_ERRORS as error:
             # Not cached: the next request asks again. Admin rights fail closed.
             log.warning(
                 "users.info failed; using UTC and no admin rights",
@@ -133,7 +131,7 @@ class SlackDirectory:
             return cached
         try:
             members = await self._all_members(channel_id)
-        except _LOOKUP_ERRORS as error:
+        except SLACK_ERRORS as error:
             log.info(
                 "conversations.members failed",
                 extra={"action": "slack.members", "channel": channel_id, "error": str(error)},
@@ -143,17 +141,8 @@ class SlackDirectory:
         return members
 
     async def _all_members(self, channel_id: str) -> frozenset[str]:
-        found: set[str] = set()
-        cursor: str | None = None
-        while True:
-            self.lookups += 1
-            response = await self._client.conversations_members(
-                channel=channel_id, limit=1000, cursor=cursor
-            )
-            found.update(response.get("members") or [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return frozenset(found)
+        call = self._client.conversations_members(channel=channel_id, limit=PAGE)
+        return frozenset(await collect(call, "members", MAX_MEMBERS))
 
     async def channel_by_name(self, name: str) -> str | None:
         """The id of `#name` (for `/tock … in #eng` typed without Slack's link)."""
@@ -162,7 +151,7 @@ class SlackDirectory:
             return cached
         try:
             names = await self._channel_names()
-        except _LOOKUP_ERRORS as error:
+        except SLACK_ERRORS as error:
             log.info(
                 "conversations.list failed",
                 extra={"action": "slack.channels", "error": str(error)},
@@ -173,22 +162,11 @@ class SlackDirectory:
         return names.get(wanted)
 
     async def _channel_names(self) -> dict[str, str]:
-        names: dict[str, str] = {}
-        cursor: str | None = None
-        for _ in range(MAX_CHANNEL_PAGES):
-            self.lookups += 1
-            response = await self._client.conversations_list(
-                types="public_channel,private_channel",
-                exclude_archived=True,
-                limit=1000,
-                cursor=cursor,
-            )
-            for channel in response.get("channels") or []:
-                names[str(channel.get("name", "")).lower()] = str(channel["id"])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        return names
+        call = self._client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=PAGE
+        )
+        channels = await collect(call, "channels", MAX_CHANNELS)
+        return {str(c.get("name", "")).lower(): str(c["id"]) for c in channels}
 
     def forget_channel(self, channel_id: str) -> None:
         """Drop cached members (e.g. after the bot was removed from a channel)."""

@@ -105,6 +105,19 @@ async def test_a_mention_creates_a_schedule_and_the_engine_posts_it(
     assert post.text == "Standup on Monday at 09:00"
 
 
+async def test_a_person_named_in_a_reminder_is_mentioned_in_the_post(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    bob = emulator.user("bob").id
+    asked = await mention(emulator, bot, f"remind <@{bob}> to send the report every day at 9am")
+    await reply_to(emulator, asked)
+
+    await clock.advance(hours=2)  # 09:00 New York
+    await settle(bot)
+    [post] = bot_posts(emulator, "general")
+    assert post.text == f"Reminder for <@{bob}>: send the report"
+
+
 async def test_the_same_flow_works_on_every_database(
     emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock, db_url: str
 ):

@@ -87,7 +87,7 @@ async def test_creates_a_schedule_through_a_tool_call(
     fake.script(
         tool_call("create_schedule", STANDUP | {"channel": "<#CENG|eng>"}), content("**Done!**")
     )
-    turn = await agent.respond(ALICE, "<@UBOT> standup every weekday at 9:30am in #eng", [])
+    turn = await agent.respond(ALICE, "standup every weekday at 9:30am in #eng", [])
 
     schedule = await store.get_schedule("T1", "standup")
     assert (schedule.channel_id, schedule.created_by, schedule.source) == ("CENG", "UALICE", "chat")
@@ -104,6 +104,14 @@ async def test_creates_a_schedule_through_a_tool_call(
     }
     [result] = tool_results(fake, 1)
     assert result["name"] == "standup" and result["next_runs"]
+
+
+async def test_people_mentioned_in_the_request_reach_the_model(
+    agent: LLMAgent, fake: FakeOpenAI
+) -> None:
+    fake.script(content("Which channel?"))
+    await agent.respond(ALICE, "remind <@UBOB> to send the report every friday at 4pm", [])
+    assert "<@UBOB>" in fake.requests[0]["messages"][-1]["content"]
 
 
 async def test_malformed_tool_calls_get_errors_back_and_write_nothing(

@@ -85,14 +85,14 @@ def confirm_payload(reply: Reply) -> dict[str, Any]:
 
 async def test_create_then_refer_to_it(agent: OfflineAgent) -> None:
     store, thread = agent.tools.store, Thread(agent)
-    reply = await thread.say("<@UBOT> remind #eng every weekday at 9:30am to stand up")
+    reply = await thread.say("remind #eng every weekday at 9:30am to stand up")
     [schedule] = await store.list_schedules("T1")
     assert "Scheduled" in reply.text
     assert (schedule.channel_id, schedule.action["text"]) == ("CENG", "Reminder: stand up")
     name = schedule.name
     assert thread.history[-1]["tock"] == {"schedule": name}
 
-    assert "Paused" in (await thread.say("<@UBOT> pause it")).text
+    assert "Paused" in (await thread.say("pause it")).text
     assert not (await store.get_schedule("T1", name)).enabled
     assert "Resumed" in (await thread.say("can you resume that one please?")).text
     assert (await store.get_schedule("T1", name)).enabled
@@ -189,8 +189,14 @@ async def test_create_problems_are_explained(lite: OfflineAgent) -> None:
 
 
 async def test_help(lite: OfflineAgent) -> None:
-    assert "I can schedule messages" in (await Thread(lite).say("<@UBOT> help")).text
-    assert "I can schedule messages" in (await Thread(lite).say("<@UBOT>")).text
+    assert "I can schedule messages" in (await Thread(lite).say("help")).text
+    assert "I can schedule messages" in (await Thread(lite).say("")).text  # a bare mention
+
+
+async def test_a_person_named_in_a_reminder_stays_in_it(lite: OfflineAgent) -> None:
+    await Thread(lite).say("remind <@UBOB> to submit the report every friday at 4pm")
+    [schedule] = await lite.tools.store.list_schedules("T1")
+    assert schedule.action["text"] == "Reminder for <@UBOB>: submit the report"
 
 
 async def test_history_stays_short(lite: OfflineAgent) -> None:
@@ -238,7 +244,7 @@ def test_read_intent(text: str, tool: str, name: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("<@UBOT> remind #eng every weekday at 9:30am to stand up",
+        ("remind #eng every weekday at 9:30am to stand up",
          '/tock every weekday at 9:30am "Reminder: stand up" in #eng'),
         ("show my schedules", "/tock list mine"),
         ("please pause standup", "/tock pause standup"),

@@ -238,9 +238,7 @@ async def lite(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[SchedulerTo
 
 
 async def slash(tools: SchedulerTools, text: str, caller: Caller = ALICE) -> Reply:
-    return await handle_slash(
-        text, caller, tools, tools.store, tools.clock, resolve_channel=resolve
-    )
+    return await handle_slash(text, caller, tools, resolve_channel=resolve)
 
 
 def _all_text(reply: Reply) -> str:
@@ -286,7 +284,7 @@ async def test_unknown_channel_name_is_a_clear_error(lite: SchedulerTools) -> No
 
 
 async def test_without_a_resolver_plain_names_are_refused(lite: SchedulerTools) -> None:
-    reply = await handle_slash('every day at 9 "x" in #eng', ALICE, lite, lite.store, lite.clock)
+    reply = await handle_slash('every day at 9 "x" in #eng', ALICE, lite)
     assert "can't find #eng" in reply.text
 
 

@@ -10,13 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks import (
-    CANCEL,
-    CONFIRM,
-    DELETE,
-    MAX_BLOCKS,
-    PAUSE,
-    RESUME,
-    RUN,
     clip,
     confirm_blocks,
     error_reply,
@@ -29,6 +22,7 @@ from bot.slack.blocks import (
     text_sections,
     tool_reply,
 )
+from bot.slack.ids import CANCEL, CONFIRM, DELETE, MAX_BLOCKS, PAUSE, RESUME, RUN
 
 SCHEDULE: dict[str, Any] = {
     "name": "standup",
