@@ -42,6 +42,7 @@ from bot.config import Settings, secret
 from bot.deps import Deps
 from bot.health import Metrics, add_health_routes
 from bot.jobs.slack_jobs import DEFAULT_WORKFLOWS, SlackJobs
+from bot.serving import listen
 from bot.slack.delivery import Limits, Sender
 from bot.slack.directory import SlackDirectory
 from scheduler.clock import Clock, SystemClock, wait_any
@@ -246,14 +247,9 @@ async def _start_web(
     add_health_routes(web_app, engine=engine, store=store, metrics=deps.metrics, sender=deps.sender)
     if not settings.socket_mode:
         web_app.router.add_post(EVENTS_PATH, _events_handler(app, deps.metrics))
-    runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
-    await runner.setup()
+    runner, url = await listen(web_app, settings.host, settings.port)
     stack.push_async_callback(runner.cleanup)
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    return f"http://{host}:{port}"
+    return url
 
 
 def _events_handler(

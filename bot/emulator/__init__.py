@@ -23,7 +23,8 @@ Run alone with ``python -m bot.emulator --demo`` (prints its URLs and tokens as
 one JSON line); another process can seed it with ``POST /_emulator/seed`` and
 read counters at ``GET /_emulator/stats``.
 
-Shapes follow Slack's documented payloads. Known simplifications: one bot and
+Shapes follow Slack's documented payloads, and it refuses what Slack refuses
+at the limits in ``bot.slack.ids``. Known simplifications: one bot and
 one app; scopes are reported (the ``x-oauth-scopes`` header) but never
 enforced; ``conversations.open`` opens one-to-one DMs only; thread replies
 never broadcast; ``response_url`` and trigger ids do not expire by use count.
@@ -61,9 +62,6 @@ from bot.emulator.server import SlackEmulator
 from bot.emulator.webapi import (
     APP_TOKEN_SCOPES,
     MANIFEST_BOT_SCOPES,
-    MAX_BLOCKS,
-    MAX_SECTION_TEXT,
-    MAX_TEXT,
     TRIGGER_TTL,
 )
 
@@ -71,9 +69,6 @@ __all__ = [
     "APP_TOKEN_SCOPES",
     "CONVERSATION_TYPES",
     "MANIFEST_BOT_SCOPES",
-    "MAX_BLOCKS",
-    "MAX_SECTION_TEXT",
-    "MAX_TEXT",
     "TRIGGER_TTL",
     "ApiError",
     "Channel",

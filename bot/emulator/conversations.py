@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from bot.emulator.records import ApiError, Channel, Message, Params, _ts_micros
 from bot.emulator.state import _dm_id
 from bot.emulator.webapi import WebApi
 
 CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
+
+T = TypeVar("T")
 
 
 def _as_bool(value: Any) -> bool:
@@ -41,6 +44,30 @@ def _uncursor(prefix: str, cursor: str) -> str:
     if kind != prefix:
         raise ApiError("invalid_cursor")
     return value
+
+
+def _page(
+    items: list[T],
+    params: Params,
+    *,
+    prefix: str,
+    key: Callable[[T], str],
+    most: int,
+    starts: Callable[[str], Callable[[T], bool]] | None = None,
+) -> tuple[list[T], str]:
+    """One page of ``items`` from the ``cursor`` on, ``limit`` long, and the next cursor.
+
+    A cursor names the ``key`` of the first item of its page. The page starts
+    at the first item ``starts(key)`` accepts; by default, the item with that key.
+    """
+    start = 0
+    if params.get("cursor"):
+        first = _uncursor(prefix, str(params["cursor"]))
+        at = starts(first) if starts else (lambda item: key(item) == first)
+        start = next((i for i, item in enumerate(items) if at(item)), len(items))
+    end = start + _limit(params, most=most)
+    next_cursor = _cursor(prefix, key(items[end])) if end < len(items) else ""
+    return items[start:end], next_cursor
 
 
 class Conversations(WebApi):
@@ -102,37 +129,32 @@ class Conversations(WebApi):
             high = latest is None or (ts <= latest if inclusive else ts < latest)
             return low and high
 
+        def from_ts(first: str) -> Callable[[Message], bool]:
+            """The cursor's message, or where it was: ts order survives a deletion."""
+            start = _ts_micros(first)
+            if newest_first:
+                return lambda m: _ts_micros(m.ts) <= start
+            return lambda m: _ts_micros(m.ts) >= start
+
         ordered = [m for m in messages if in_range(m)]
         ordered.sort(key=lambda m: _ts_micros(m.ts), reverse=newest_first)
-        if params.get("cursor"):
-            # The cursor names the first message of the page.
-            start = _ts_micros(_uncursor("next_ts", str(params["cursor"])))
-            if newest_first:
-                ordered = [m for m in ordered if _ts_micros(m.ts) <= start]
-            else:
-                ordered = [m for m in ordered if _ts_micros(m.ts) >= start]
-        limit = _limit(params, most=999)
-        page, rest = ordered[:limit], ordered[limit:]
+        page, next_cursor = _page(
+            ordered, params, prefix="next_ts", key=lambda m: m.ts, most=999, starts=from_ts
+        )
         with_metadata = _as_bool(params.get("include_all_metadata"))
         threads = self._threads(channel)
         return {
             "messages": [
                 m.to_api(include_metadata=with_metadata, replies=threads.get(m.ts)) for m in page
             ],
-            "has_more": bool(rest),
+            "has_more": bool(next_cursor),
             "pin_count": 0,
-            "response_metadata": {"next_cursor": _cursor("next_ts", rest[0].ts) if rest else ""},
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     async def _conversations_members(self, params: Params) -> dict[str, Any]:
         members = self._require_channel(params).members
-        start = 0
-        if params.get("cursor"):
-            after = _uncursor("user_id", str(params["cursor"]))
-            start = members.index(after) if after in members else len(members)
-        limit = _limit(params, most=1000)
-        page, rest = members[start : start + limit], members[start + limit :]
-        next_cursor = _cursor("user_id", rest[0]) if rest else ""
+        page, next_cursor = _page(members, params, prefix="user_id", key=str, most=1000)
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
 
     async def _conversations_list(self, params: Params) -> dict[str, Any]:
@@ -148,16 +170,12 @@ class Conversations(WebApi):
             and (c.kind == "public_channel" or self.bot_user_id in c.members)
             and not (exclude_archived and c.is_archived)
         ]
-        start = 0
-        if params.get("cursor"):
-            after = _uncursor("channel_id", str(params["cursor"]))
-            ids = [c.id for c in listed]
-            start = ids.index(after) if after in ids else len(ids)
-        limit = _limit(params, most=1000)
-        page, rest = listed[start : start + limit], listed[start + limit :]
+        page, next_cursor = _page(
+            listed, params, prefix="channel_id", key=lambda c: c.id, most=1000
+        )
         return {
             "channels": [c.to_api(self.bot_user_id) for c in page],
-            "response_metadata": {"next_cursor": _cursor("channel_id", rest[0].id) if rest else ""},
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     async def _conversations_open(self, params: Params) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.records import Ephemeral, Message, ResponsePost, _ts_micros
+from bot.emulator.records import Ephemeral, ResponsePost, _ts_micros
 from bot.emulator.state import Workspace
 
 
@@ -106,16 +106,8 @@ class ResponseUrls(Workspace):
     def _store_response_message(
         self, channel: str, body: dict[str, Any], ts: str, thread_ts: str | None
     ) -> None:
-        message = Message(
-            ts=ts,
-            channel=channel,
-            text=str(body.get("text", "")),
-            user=self.bot_user_id,
-            bot_id=self.bot_id,
-            app_id=self.app_id,
-            blocks=body.get("blocks"),
-            thread_ts=thread_ts,
-        )
+        text = str(body.get("text", ""))
+        message = self._bot_message(channel, text, body.get("blocks"), ts=ts, thread_ts=thread_ts)
         self.messages[channel].append(message)
         self.messages[channel].sort(key=lambda m: _ts_micros(m.ts))
 

@@ -21,6 +21,7 @@ from bot.emulator.responses import ResponseUrls
 from bot.emulator.socket_mode import SocketMode
 from bot.emulator.state import Workspace
 from bot.emulator.webapi import MANIFEST_BOT_SCOPES, WebApi
+from bot.serving import listen
 
 
 class SlackEmulator(
@@ -69,13 +70,7 @@ class SlackEmulator(
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Serve on ``host:port``; port 0 picks a free ephemeral port."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound_port = self._runner.addresses[0][1]
-        netloc = f"[{host}]" if ":" in host else host  # an IPv6 literal needs brackets
-        self._base = f"http://{netloc}:{bound_port}"
+        self._runner, self._base = await listen(self.app, host, port)
 
     async def stop(self) -> None:
         """Close sockets and the server; the state stays for inspection."""

@@ -238,6 +238,29 @@ class Workspace:
         self._bump()
         return message
 
+    def _bot_message(
+        self,
+        channel_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None,
+        *,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
+        """A message from the bot (not stored yet), at a new ts unless given one."""
+        return Message(
+            ts=ts or self._new_ts(),
+            channel=channel_id,
+            text=text,
+            user=self.bot_user_id,
+            bot_id=self.bot_id,
+            app_id=self.app_id,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            metadata=metadata,
+        )
+
     def _bump(self) -> None:
         """Wake every waiter: the state changed."""
         self._changed.set()
@@ -262,6 +285,22 @@ class Workspace:
         except TimeoutError:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}") from None
 
+    async def _wait_for_first(
+        self,
+        items: Callable[[], Iterable[T]],
+        predicate: Callable[[T], bool] | None,
+        *,
+        timeout: float,  # noqa: ASYNC109 (test waiters take a deadline)
+        what: str,
+    ) -> T:
+        """The first of ``items()`` that matches ``predicate`` (any, without one)."""
+        accept = predicate or (lambda _: True)
+        return await self.wait_for(
+            lambda: next((item for item in items() if accept(item)), None),
+            timeout=timeout,
+            what=what,
+        )
+
     async def wait_for_message(
         self,
         channel: str,
@@ -270,13 +309,12 @@ class Workspace:
         timeout: float = 2.0,  # noqa: ASYNC109 (test waiters take a deadline)
     ) -> Message:
         """The first message (top-level or reply) in ``channel`` that matches."""
-        accept = predicate or (lambda _: True)
-
-        def probe() -> Message | None:
-            messages = self.messages[self.channel(channel).id]
-            return next((m for m in messages if accept(m)), None)
-
-        return await self.wait_for(probe, timeout=timeout, what=f"a message in {channel}")
+        return await self._wait_for_first(
+            lambda: self.messages[self.channel(channel).id],
+            predicate,
+            timeout=timeout,
+            what=f"a message in {channel}",
+        )
 
     async def wait_for_ephemeral(
         self,
@@ -284,11 +322,9 @@ class Workspace:
         *,
         timeout: float = 2.0,  # noqa: ASYNC109 (test waiters take a deadline)
     ) -> Ephemeral:
-        accept = predicate or (lambda _: True)
-        return await self.wait_for(
-            lambda: next((e for e in self.ephemerals if accept(e)), None),
-            timeout=timeout,
-            what="an ephemeral message",
+        """The first ephemeral message that matches."""
+        return await self._wait_for_first(
+            lambda: self.ephemerals, predicate, timeout=timeout, what="an ephemeral message"
         )
 
     async def wait_for_response(
@@ -298,17 +334,8 @@ class Workspace:
         timeout: float = 2.0,  # noqa: ASYNC109 (test waiters take a deadline)
     ) -> ResponsePost:
         """The first POST to a ``response_url`` that matches."""
-        accept = predicate or (lambda _: True)
-        return await self.wait_for(
-            lambda: next((r for r in self.responses if accept(r)), None),
-            timeout=timeout,
-            what="a response_url post",
-        )
-
-    async def wait_for_home(self, user: str, *, timeout: float = 2.0) -> dict[str, Any]:  # noqa: ASYNC109 (test waiters take a deadline)
-        user_id = self.user(user).id
-        return await self.wait_for(
-            lambda: self.home_views.get(user_id), timeout=timeout, what=f"home of {user}"
+        return await self._wait_for_first(
+            lambda: self.responses, predicate, timeout=timeout, what="a response_url post"
         )
 
     async def wait_for_modal(
@@ -317,9 +344,14 @@ class Workspace:
         *,
         timeout: float = 2.0,  # noqa: ASYNC109 (test waiters take a deadline)
     ) -> dict[str, Any]:
-        accept = predicate or (lambda _: True)
+        """The first modal opened that matches."""
+        return await self._wait_for_first(
+            lambda: self.modals, predicate, timeout=timeout, what="a modal"
+        )
+
+    async def wait_for_home(self, user: str, *, timeout: float = 2.0) -> dict[str, Any]:  # noqa: ASYNC109 (test waiters take a deadline)
+        """The App Home view published for ``user``."""
+        user_id = self.user(user).id
         return await self.wait_for(
-            lambda: next((v for v in self.modals if accept(v)), None),
-            timeout=timeout,
-            what="a modal",
+            lambda: self.home_views.get(user_id), timeout=timeout, what=f"home of {user}"
         )

@@ -20,12 +20,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.emulator.faults import FaultInjection
-from bot.emulator.records import ApiError, Channel, Ephemeral, Handler, Message, Params, User
+from bot.emulator.records import ApiError, Channel, Ephemeral, Handler, Params, User
+from bot.slack.ids import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
 from bot.slack.scopes import BOT_SCOPES
 
-MAX_TEXT = 40_000  # chat.postMessage truncates/refuses text past this
-MAX_BLOCKS = 50  # blocks per message
-MAX_SECTION_TEXT = 3_000  # characters in a section block's text
 TRIGGER_TTL = 3.0  # seconds a trigger_id stays valid for views.open
 MANIFEST_BOT_SCOPES = BOT_SCOPES
 APP_TOKEN_SCOPES = ("connections:write",)
@@ -61,6 +59,15 @@ def _block_errors(blocks: Any) -> list[str]:
                 f"[json-pointer:/blocks/{i}/text/text]"
             )
     return errors
+
+
+def _thread_ts(params: Params) -> str | None:
+    return str(params["thread_ts"]) if params.get("thread_ts") else None
+
+
+def _without_token(params: Params) -> Params:
+    """A copy of a call's arguments to log: everything but the secret."""
+    return {k: v for k, v in params.items() if k != "token"}
 
 
 def _read_metadata(params: Params) -> dict[str, Any] | None:
@@ -102,7 +109,7 @@ class WebApi(FaultInjection):
         headers: dict[str, str] = {}
         try:
             params = await self._read_params(request)
-            self.calls.append((method, params))
+            self.calls.append((method, _without_token(params)))
             if method not in self._methods:
                 raise ApiError("unknown_method")
             token = self._authenticate(method, request.headers.get("Authorization", ""), params)
@@ -187,20 +194,6 @@ class WebApi(FaultInjection):
             )
         return text, blocks
 
-    def _bot_message(self, channel: Channel, params: Params) -> Message:
-        text, blocks = self._read_content(params)
-        return Message(
-            ts=self._new_ts(),
-            channel=channel.id,
-            text=text,
-            user=self.bot_user_id,
-            bot_id=self.bot_id,
-            app_id=self.app_id,
-            blocks=blocks,
-            thread_ts=str(params["thread_ts"]) if params.get("thread_ts") else None,
-            metadata=_read_metadata(params),
-        )
-
     async def _auth_test(self, params: Params) -> dict[str, Any]:
         return {
             "url": f"https://{self.team.domain}.slack.com/",
@@ -217,7 +210,10 @@ class WebApi(FaultInjection):
         if channel.is_archived:
             raise ApiError("is_archived")
         self._require_member(channel)
-        message = self._bot_message(channel, params)
+        text, blocks = self._read_content(params)
+        message = self._bot_message(
+            channel.id, text, blocks, thread_ts=_thread_ts(params), metadata=_read_metadata(params)
+        )
         self.messages[channel.id].append(message)
         self._bump()
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
@@ -228,8 +224,7 @@ class WebApi(FaultInjection):
         if user.id not in channel.members:
             raise ApiError("user_not_in_channel")
         text, blocks = self._read_content(params)
-        thread_ts = str(params["thread_ts"]) if params.get("thread_ts") else None
-        ephemeral = Ephemeral(channel.id, user.id, text, blocks, thread_ts, self._new_ts())
+        ephemeral = Ephemeral(channel.id, user.id, text, blocks, _thread_ts(params), self._new_ts())
         self.ephemerals.append(ephemeral)
         self._bump()
         return {"message_ts": ephemeral.message_ts}

@@ -40,6 +40,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.serving import listen
+
 Answer = dict[str, Any]  # an assistant "message" object
 Scripted = Answer | Callable[[dict[str, Any]], Answer]
 _call_ids = itertools.count(1)
@@ -92,18 +94,14 @@ class FakeOpenAI:
         self._queue: deque[Scripted | _Failure | _Hang] = deque()
         self._hangs: list[_Hang] = []
         self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._root = "http://127.0.0.1:0"  # until started
 
     # -- lifecycle ------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
+        self._runner, self._root = await listen(app)
 
     async def stop(self) -> None:
         for hang in self._hangs:
@@ -122,7 +120,7 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         """What to pass as `AsyncOpenAI(base_url=...)`."""
-        return f"http://127.0.0.1:{self._port}/v1"
+        return f"{self._root}/v1"
 
     # -- scripting ------------------------------------------------------------
 

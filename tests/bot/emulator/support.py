@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.emulator import SlackEmulator
+from bot.serving import listen
 
 
 class ManualClock:
@@ -33,12 +34,9 @@ async def error_of(call: Any) -> SlackApiError:
 
 async def serve(app: web.Application) -> AsyncIterator[str]:
     """Run ``app`` on an ephemeral loopback port; yield its base URL."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    runner, url = await listen(app)
     try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+        yield url
     finally:
         await runner.cleanup()
 

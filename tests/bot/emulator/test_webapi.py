@@ -86,6 +86,16 @@ async def test_it_accepts_the_token_as_a_form_field(
     assert emulator.history("general")[-1].text == "form post"
 
 
+@pytest.mark.parametrize("method", ["chat.postMessage", "chat.teleport"])
+async def test_the_calls_log_keeps_every_argument_but_the_token(
+    method: str, emulator: SlackEmulator, http: aiohttp.ClientSession
+):
+    form = {"token": emulator.bot_token, "channel": "general", "text": "logged"}
+    async with http.post(emulator.api_url + method, data=form) as response:
+        await response.read()
+    assert emulator.calls[-1] == (method, {"channel": "general", "text": "logged"})
+
+
 async def test_the_app_token_only_opens_connections(
     emulator: SlackEmulator, http: aiohttp.ClientSession
 ):
