@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from scheduler.errors import StoreUnavailable
+from scheduler.errors import NotFound, StoreUnavailable
 from scheduler.store import migrate
 from scheduler.store.models import UTCDateTime
 
@@ -69,6 +69,14 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def _one(self, stmt: sa.Select[Any], missing: str) -> Any:
+        """The one row `stmt` selects, in its own transaction; NotFound(missing) if none."""
+        async with self._tx() as conn:
+            row = (await conn.execute(stmt)).one_or_none()
+        if row is None:
+            raise NotFound(missing)
+        return row
 
     async def ping(self) -> None:
         """`SELECT 1`; raise StoreUnavailable when the database does not answer."""

@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scheduler.errors import NotFound
 from scheduler.records import FINAL_STATUSES, NewRun, Run, Schedule, SlotPlan
 from scheduler.store.audit import AuditEntry, AuditTables
 from scheduler.store.claims import Claim, ClaimTables, _schedule_busy
@@ -230,11 +229,8 @@ class RunTables(ClaimTables, AuditTables):
         return DueTimes(*(_as_utc(v) if v is not None else None for v in row))
 
     async def get_run(self, run_id: int) -> Run:
-        async with self._tx() as conn:
-            row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).one_or_none()
-        if row is None:
-            raise NotFound(f"no run with id {run_id}")
-        return Run.from_row(row)
+        by_id = sa.select(runs).where(runs.c.id == run_id)
+        return Run.from_row(await self._one(by_id, f"no run with id {run_id}"))
 
     async def list_runs(
         self,

@@ -110,26 +110,14 @@ class ScheduleTables(AuditTables):
         return Schedule.from_row(row)
 
     async def get_schedule(self, team_id: str, name: str) -> Schedule:
-        async with self._tx() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(schedules).where(
-                        schedules.c.team_id == team_id, schedules.c.name == name
-                    )
-                )
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"no schedule named {name!r}")
-        return Schedule.from_row(row)
+        by_name = sa.select(schedules).where(
+            schedules.c.team_id == team_id, schedules.c.name == name
+        )
+        return Schedule.from_row(await self._one(by_name, f"no schedule named {name!r}"))
 
     async def get_schedule_by_id(self, schedule_id: int) -> Schedule:
-        async with self._tx() as conn:
-            row = (
-                await conn.execute(sa.select(schedules).where(schedules.c.id == schedule_id))
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"no schedule with id {schedule_id}")
-        return Schedule.from_row(row)
+        by_id = sa.select(schedules).where(schedules.c.id == schedule_id)
+        return Schedule.from_row(await self._one(by_id, f"no schedule with id {schedule_id}"))
 
     async def list_schedules(
         self,
