@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -183,6 +183,8 @@ AnyTrigger = CronTrigger | OnceTrigger | IntervalTrigger
 
 def upcoming(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
     """Up to `count` fire times strictly after `after`; fewer once the trigger ends."""
+    if isinstance(trigger, CronTrigger):  # one cron walk, not one per fire time
+        return list(islice(cron.iter_runs(trigger.expr, trigger.timezone, after), count))
     found: list[datetime] = []
     cursor: datetime | None = after
     while len(found) < count and (cursor := trigger.next_after(cursor)) is not None:

@@ -11,15 +11,7 @@ from datetime import datetime
 
 from bot.agents.offline import normalize, read_intent
 from bot.commands.grammar import SlashError, format_command, suggest_command
-
-_SLASH_VERBS = {
-    "get_schedule": "show",
-    "pause_schedule": "pause",
-    "resume_schedule": "resume",
-    "delete_schedule": "delete",
-    "run_schedule_now": "run",
-    "schedule_history": "history",
-}
+from bot.commands.verbs import BY_TOOL
 
 
 def suggest(text: str, tz: str, now: datetime) -> str | None:
@@ -30,8 +22,8 @@ def suggest(text: str, tz: str, now: datetime) -> str | None:
         return None
     if intent.command is not None and intent.tool != "unknown":
         return format_command(intent.command, tz, now)
-    if intent.tool in _SLASH_VERBS and intent.name:
-        return f"/tock {_SLASH_VERBS[intent.tool]} {intent.name}"
+    if (verb := BY_TOOL.get(intent.tool)) and intent.name:
+        return f"/tock {verb.command} {intent.name}"
     return None
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.records import Run, Schedule
 from scheduler.triggers import upcoming
-from tools import NEXT_RUNS
+from tools.timeparse import NEXT_RUNS
 
 # A tool's JSON-ready answer: a view, often with a few extra keys.
 ToolResult = dict[str, Any]

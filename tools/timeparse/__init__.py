@@ -68,7 +68,7 @@ Decisions (the rules a user can rely on):
   schedule ("for 5 days"), two different times that cron cannot combine,
   and a near-miss keyword ("evry day at 9am" -> did you mean "every day at
   9am"?), which would otherwise silently change the meaning.
-- `next_runs` holds the next `tools.NEXT_RUNS` (5) fire times (1 for a one-off)
+- `next_runs` holds the next `NEXT_RUNS` (5) fire times (1 for a one-off)
   in `tz`.
 - Text over 4,000 characters is refused; nothing but ParseError escapes.
 """
@@ -82,14 +82,13 @@ from zoneinfo import ZoneInfo
 from scheduler import cron
 from scheduler.errors import CronError, TriggerError
 from scheduler.triggers import upcoming
-from tools import NEXT_RUNS
 from tools.timeparse.assembly import build
 from tools.timeparse.fallback import dateparse
 from tools.timeparse.hints import check_typos, typo_hint
 from tools.timeparse.instants import DEFAULT_TIME, PERIODS
 from tools.timeparse.patterns import COUNT_LIMIT
 from tools.timeparse.recognizers import scan_text
-from tools.timeparse.results import ParsedWhen, ParseError
+from tools.timeparse.results import NEXT_RUNS, ParsedWhen, ParseError
 from tools.timeparse.scanner import Scanner, phrase_of, plain, remainder
 from tools.timeparse.zones import canonical_zone, closest_zone
 
@@ -97,6 +96,7 @@ __all__ = [
     "DEFAULT_TIME",
     "EXAMPLES",
     "MAX_CHARS",
+    "NEXT_RUNS",
     "PERIODS",
     "ParseError",
     "ParsedWhen",

@@ -14,6 +14,9 @@ from typing import Any
 
 from scheduler.triggers import AnyTrigger, CronTrigger, OnceTrigger
 
+# How many upcoming fire times every answer shows: a parsed time, a schedule, a preview.
+NEXT_RUNS = 5
+
 
 class ParseError(ValueError):
     """The text has no usable time; `message` says why, `hint` what to try."""
