@@ -198,7 +198,9 @@ def _build_deps(
         user_ttl_s=settings.user_cache_ttl_s,
         member_ttl_s=settings.member_cache_ttl_s,
     )
-    tools = SchedulerTools(store, clock, directory, settings.quotas, DEFAULT_WORKFLOWS)
+    tools = SchedulerTools(
+        store, clock, directory, settings.quotas, DEFAULT_WORKFLOWS, llm=llm is not None
+    )
     agent: Agent = (
         LLMAgent(llm, settings.model, tools, timeout_s=settings.llm_timeout_s, clock=clock)
         if llm is not None

@@ -40,15 +40,17 @@ import openai
 
 from bot.agents.suggest import equivalent_command
 from bot.agents.turn import (
+    CHOOSABLE,
     CONFIRM_FIRST,
     AgentTurn,
+    choose_reply,
     confirm_reply,
     delete_prompt,
     identity_refusal,
     not_deletable,
     trim_history,
 )
-from bot.commands.grammar import ChannelResolver
+from bot.commands.command import ChannelResolver
 from bot.slack.blocks import (
     escape,
     history_blocks,
@@ -80,6 +82,8 @@ class _Turn:
     messages: list[dict[str, Any]]
     view: tuple[str, dict[str, Any]] | None = None  # last result worth showing as blocks
     pending: list[dict[str, Any]] = field(default_factory=list)  # deletes to confirm
+    # The last refusal that offered readings: (question, [(label, tool, arguments)]).
+    choices: tuple[str, list[tuple[str, str, dict[str, Any]]]] | None = None
 
 
 class LLMAgent:
@@ -151,9 +155,16 @@ class LLMAgent:
     ) -> dict[str, Any]:
         function = call.get("function") or {}
         name = str(function.get("name", ""))
-        result = await self._run_tool(name, function.get("arguments") or "", caller, turn)
+        arguments = function.get("arguments") or ""
+        result = await self._run_tool(name, arguments, caller, turn)
         if not is_error(result) and name != "delete_schedule":
             turn.view = (name, result)
+        decoded = _json_or_none(arguments)
+        if result.get("options") and name in CHOOSABLE and isinstance(decoded, dict):
+            readings = [
+                (o["label"], name, decoded | {"when": o["when"]}) for o in result["options"]
+            ]
+            turn.choices = (str(result["error"]), readings)
         content = json.dumps(result, default=str, ensure_ascii=False)
         if len(content) > MAX_TOOL_RESULT:
             content = content[:MAX_TOOL_RESULT] + "…(truncated)"
@@ -192,6 +203,10 @@ class LLMAgent:
 
     def _final(self, content: str, turn: _Turn) -> Reply:
         text = to_mrkdwn(content) or "Done."
+        if turn.choices and not turn.view:  # the model asks which reading: give buttons too
+            question, readings = turn.choices
+            asked = choose_reply(question, readings)
+            return Reply(text=text, blocks=[*text_sections([text], 1), *(asked.blocks or [])[1:]])
         blocks = text_sections(text.split("\n"), MAX_TEXT_BLOCKS)
         if turn.view:
             blocks += view_blocks(*turn.view)[: MAX_BLOCKS - len(blocks)]

@@ -1,111 +1,69 @@
-"""The agent without an LLM: fixed phrasings read deterministically.
+"""The agent without an LLM: what people say, read deterministically, done through the tools.
 
-Understood (after the bot mention and "please"/"can you" are dropped):
+What it understands is `bot.agents.reading`'s list: creating (messages, DMs,
+digests, agent prompts, workflows), listing, showing, asking when something
+runs next and whether it ran, changing a schedule's time, text, name or
+channel, and pause/resume/run/history/delete (a delete asks with a button).
 
-    remind #eng every weekday at 9:30am to stand up     create
-    post 'x' every day at 9                             create
-    list / show my schedules / schedules in #eng        list (mine, a channel, all)
-    show NAME                                           show one
-    pause|resume|delete|run|history NAME                (delete asks with a button)
-    what's the history of NAME                          history
-    help                                                help
+"it", "that", "that one" mean the schedule this thread talked about last, and
+so does a name that only repeats part of it ("the digest" in a thread about
+`support-digest`). The thread history holds the same messages as the LLM
+agent's, and each of this agent's assistant messages carries `{"tock":
+{"schedule": NAME}}`; the LLM agent's tool results are read for names too, so
+either agent can pick up a thread the other started (the LLM agent strips the
+`tock` note).
 
-"it", "that", "that one" mean the schedule this thread talked about last.
-The thread history holds the same messages as the LLM agent's, and each of
-this agent's assistant messages carries `{"tock": {"schedule": NAME}}`; the
-LLM agent's tool results are read for names too, so either agent can pick up
-a thread the other started (the LLM agent strips the `tock` note).
-
-A create needs a reason to believe it is one: a quoted message, a lead verb
-(remind, post, say, ...), or a channel. "make it 10am instead" is not taken as
-"post 'make it instead' at 10am".
+When a time has two readings, the reply asks, with one button per reading
+(`tock_choose`); the click runs the tool call with that reading.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from bot.agents.reading import Intent, normalize, read_intent
 from bot.agents.turn import (
     AgentTurn,
+    choose_reply,
     confirm_reply,
     delete_prompt,
     not_deletable,
     trim_history,
 )
-from bot.commands.grammar import (
+from bot.commands.command import ChannelResolver, SlashCommand, SlashError, Unclear
+from bot.commands.handler import channel_id, create_args
+from bot.commands.verbs import BY_WORD
+from bot.slack.blocks import (
     EXAMPLE,
-    ChannelResolver,
-    SlashCommand,
-    SlashError,
-    extract_channel,
-    extract_message,
-    parse_slash,
+    error_reply,
+    escape,
+    is_error,
+    next_runs_reply,
+    section,
+    text_reply,
+    tool_reply,
 )
-from bot.commands.handler import channel_id
-from bot.commands.verbs import BY_COMMAND, BY_WORD, HELP_WORDS, LIST_WORDS
-from bot.slack.blocks import error_reply, escape, is_error, section, text_reply, tool_reply
 from bot.slack.reply import Reply
 from scheduler.clock import Clock
 from tools.scheduler_tools import Caller, SchedulerTools
+from tools.scheduler_tools.names import slugify
 
 HELP = "\n".join(
     [
-        "I can schedule messages. Say, for example:",
+        "I can schedule messages, digests and reminders. Say, for example:",
         "• `remind #eng every weekday at 9:30am to stand up`",
+        "• `post a digest of #support every weekday at 9am`",
+        "• `in 20 minutes remind me to stretch` (a DM to you)",
         "• `post 'Deploy freeze starts' tomorrow at 3pm`",
-        "• `show my schedules` · `list schedules in #eng`",
+        "• `what's scheduled?` · `what runs in #eng?` · `when does standup run next?`",
+        "• `change standup to 9:30` · `post it in #ops instead` · `rename it to daily-standup`",
         "• `pause standup` · `resume it` · `run standup` · `history of standup` · `delete standup`",
     ]
 )
-
-
-def _words(words: Iterable[str]) -> str:
-    """A regex alternation of `words`, longest first."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_CREATE_LEADS = frozenset(
-    "remind post say send announce tell message schedule create add ping notify".split()
-)
-_REFERENCES = frozenset(
-    {"it", "that", "this", "that one", "this one", "the last one", "the same", "same", "them"}
-)
-_POLITE = re.compile(
-    r"^(?:(?:hey|hi|hello|ok|okay|tock|please|pls|can\s+you|could\s+you|would\s+you|"
-    r"will\s+you|i\s+want\s+to|i'd\s+like\s+to|let's)\b[\s,]*)+",
-    re.IGNORECASE,
-)
-_TRAILING = re.compile(r"(?:[\s,]*(?:please|now|right\s+now|thanks|thank\s+you)\b)*[\s?!.]*$", re.I)
-_LIST = re.compile(
-    rf"^(?:{_words(LIST_WORDS)}|(?:show|list|what\s+are|what's|whats|which\s+are)\b.*"
-    r"\bschedules\b|what'?s\s+scheduled\b)",
-    re.IGNORECASE,
-)
-_HISTORY_OF = re.compile(
-    rf"\b(?:{_words(BY_COMMAND['history'].words)})\s+(?:of|for)\s+(.+)$", re.IGNORECASE
-)
-_HELP = re.compile(
-    rf"^(?:{_words(HELP_WORDS)}|what\s+can\s+you\s+do|how\s+does\s+this\s+work)(?!\w)", re.I
-)
-_NAME_NOISE = re.compile(
-    r"^(?:the\s+|my\s+|schedule\s+|called\s+|named\s+)+|(?:\s+schedule|\s+one)$", re.IGNORECASE
-)
-
-
+HISTORY_SHOWN = 5  # runs shown for "did X run?"
 Outcome = tuple[Reply, str | None]  # the reply, and the schedule it was about
-
-
-@dataclass(frozen=True)
-class Intent:
-    tool: str  # a SchedulerTools tool name, or "help" / "create" / "unknown"
-    name: str | None = None  # the schedule, for named tools (None: use the thread's last)
-    command: SlashCommand | None = None  # create / list, as the slash grammar read it
 
 
 def last_schedule(history: list[dict[str, Any]]) -> str | None:
@@ -141,59 +99,6 @@ def _json_dict(raw: object) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def normalize(text: str) -> str:
-    """The request without greetings, "please" and end punctuation."""
-    text = _POLITE.sub("", text)
-    return _TRAILING.sub("", text).strip()
-
-
-def read_intent(text: str, tz: str, now: datetime) -> Intent:
-    """What `text` asks for. Raises SlashError for a create that can't be done as written."""
-    head = text.split(None, 1)[0].lower() if text else ""
-    if not text or _HELP.match(text):
-        return Intent("help")
-    if _LIST.match(text):
-        return Intent("list_schedules", command=_list_command(text))
-    if history := _HISTORY_OF.search(text):
-        return Intent("schedule_history", name=_name(history.group(1)))
-    if verb := BY_WORD.get(head):
-        return Intent(verb.tool, name=_name(text.split(None, 1)[1] if " " in text else ""))
-    if _looks_like_create(text, head):
-        command = parse_slash(text, tz=tz, now=now)
-        return Intent("create" if command.kind == "create" else "unknown", command=command)
-    return Intent("unknown")
-
-
-def _list_command(text: str) -> SlashCommand:
-    channel, rest = extract_channel(text)
-    if channel is not None:
-        return SlashCommand("list", scope="channel", channel=channel)
-    words = set(re.findall(r"[\w']+", rest.lower()))
-    if words & {"my", "mine", "i"}:
-        return SlashCommand("list", scope="mine")
-    if words & {"here", "this"}:
-        return SlashCommand("list", scope="channel")
-    return SlashCommand("list", scope="all")
-
-
-def _name(raw: str) -> str | None:
-    """A schedule name from the words after the verb; None for "it"/"that"."""
-    name = raw.strip().strip("`\"'“”‘’").strip()
-    name = _NAME_NOISE.sub("", name).strip().strip("`\"'“”‘’")
-    if not name or name.lower() in _REFERENCES:
-        return None
-    return name
-
-
-def _looks_like_create(text: str, head: str) -> bool:
-    try:
-        message, rest = extract_message(text)
-        channel, _ = extract_channel(rest)
-    except SlashError:
-        return True  # let the grammar say what is wrong with the quotes
-    return message is not None or channel is not None or head in _CREATE_LEADS
-
-
 class OfflineAgent:
     def __init__(
         self,
@@ -215,6 +120,8 @@ class OfflineAgent:
                 reply, schedule = _not_understood("I didn't catch that.", close_example(said)), None
             else:
                 reply, schedule = await self._act(caller, intent, last)
+        except Unclear as err:
+            reply, schedule = await self._choices(caller, err), last
         except SlashError as err:
             reply, schedule = _not_understood(err.message, err.example), last
         note = {"schedule": schedule} if schedule else {}
@@ -232,29 +139,59 @@ class OfflineAgent:
         if intent.tool == "list_schedules":
             return await self._list(caller, intent.command), last
         if intent.tool == "create":
+            assert intent.command is not None  # read_intent always sets it for a create
             return await self._create(caller, intent.command)
-        name = intent.name or last
+        name = _thread_name(intent.name, last)
         if name is None:
-            verb = intent.tool.split("_")[0].replace("get", "show")
-            return text_reply(f"Which schedule? For example `{verb} standup`."), None
+            example = _EXAMPLES.get(intent.tool, "show standup")
+            return text_reply(f"Which schedule? For example `{example}`."), None
         if intent.tool == "delete_schedule":
             return await self._confirm_delete(caller, name)
-        result = await self.tools.call(intent.tool, caller, {"name": name})
+        if intent.tool == "update_schedule":
+            return await self._update(caller, name, intent)
+        if intent.tool == "when":
+            found = await self.tools.call("get_schedule", caller, {"name": name})
+            reply = error_reply(found) if is_error(found) else next_runs_reply(found)
+            return reply, _named(found)
+        arguments: dict[str, Any] = {"name": name}
+        if intent.tool == "schedule_history":
+            arguments["limit"] = HISTORY_SHOWN
+        result = await self.tools.call(intent.tool, caller, arguments)
         return tool_reply(intent.tool, result), _named(result)
 
     async def _list(self, caller: Caller, command: SlashCommand | None) -> Reply:
         args: dict[str, Any] = {"scope": command.scope if command else "all"}
         if command and command.channel:
-            args["channel"] = await channel_id(command.channel, self.resolve_channel)
+            args["channel"] = await channel_id(command.channel, self.resolve_channel, caller)
         return tool_reply("list_schedules", await self.tools.call("list_schedules", caller, args))
 
-    async def _create(self, caller: Caller, command: SlashCommand | None) -> Outcome:
-        assert command is not None  # read_intent always sets it for a create
-        args: dict[str, Any] = {"when": command.when, "text": command.text}
-        if command.channel:
-            args["channel"] = await channel_id(command.channel, self.resolve_channel)
-        result = await self.tools.call("create_schedule", caller, args)
-        return tool_reply("create_schedule", result), _named(result)
+    async def _create(self, caller: Caller, command: SlashCommand) -> Outcome:
+        args = (await create_args(command, caller, self.resolve_channel)).model_dump(
+            exclude_defaults=True
+        )
+        return await self._call("create_schedule", caller, args)
+
+    async def _update(self, caller: Caller, name: str, intent: Intent) -> Outcome:
+        args: dict[str, Any] = {"name": name, **intent.changes}
+        if intent.channel is not None:
+            args["channel"] = await channel_id(intent.channel, self.resolve_channel, caller)
+        return await self._call("update_schedule", caller, args)
+
+    async def _call(self, tool: str, caller: Caller, args: dict[str, Any]) -> Outcome:
+        """Run a create or update; two readings of its time become buttons to pick from."""
+        result = await self.tools.call(tool, caller, args)
+        if is_error(result) and result.get("options"):
+            choices = [(o["label"], tool, args | {"when": o["when"]}) for o in result["options"]]
+            return choose_reply(str(result["error"]), choices), args.get("name")
+        return tool_reply(tool, result), _named(result)
+
+    async def _choices(self, caller: Caller, err: Unclear) -> Reply:
+        """The grammar saw two readings of a create's time: one button per reading."""
+        choices = []
+        for label, command in err.choices:
+            args = await create_args(command, caller, self.resolve_channel)
+            choices.append((label, "create_schedule", args.model_dump(exclude_defaults=True)))
+        return choose_reply(err.message, choices)
 
     async def _confirm_delete(self, caller: Caller, name: str) -> Outcome:
         found = await self.tools.call("get_schedule", caller, {"name": name})
@@ -265,6 +202,26 @@ class OfflineAgent:
         return confirm_reply("delete_schedule", {"name": name}, delete_prompt(name)), name
 
 
+_EXAMPLES = {
+    "update_schedule": "change standup to 9:30am",
+    "when": "when does standup run next?",
+    "schedule_history": "history of standup",
+    "get_schedule": "show standup",
+}
+
+
+def _thread_name(named: str | None, last: str | None) -> str | None:
+    """The schedule meant: the one named, or the thread's when the name only repeats part of it.
+
+    "the digest" in a thread about `support-digest` is that schedule; a name
+    the thread's schedule does not contain is taken as written.
+    """
+    if named is None or last is None:
+        return named or last
+    words = slugify(named).split("-")
+    return last if all(word in last.split("-") for word in words) else named
+
+
 def _named(result: dict[str, Any]) -> str | None:
     """The schedule a result is about; None after a refusal, so "it" keeps its meaning."""
     name = None if is_error(result) else result.get("name")
@@ -272,9 +229,13 @@ def _named(result: dict[str, Any]) -> str | None:
 
 
 def close_example(said: str) -> str | None:
-    """A phrasing we understand that is close to what was typed (difflib, first word)."""
+    """A phrasing we understand that is close to what was typed (difflib, first word).
+
+    Never a destructive one: a typo is not a reason to suggest deleting.
+    """
     head, _, rest = said.partition(" ")
-    known = [*BY_WORD, "list", "help", "remind", "post"]
+    known = [w for w, verb in BY_WORD.items() if verb.tool != "delete_schedule"]
+    known += ["list", "help", "remind", "post", "change", "rename"]
     close = difflib.get_close_matches(head.lower(), known, n=1, cutoff=0.6)
     if not close:
         return None
@@ -285,6 +246,8 @@ def close_example(said: str) -> str | None:
         "help": "help",
         "remind": "remind #eng every weekday at 9:30am to stand up",
         "post": "post 'Deploy freeze starts' tomorrow at 3pm",
+        "change": f"change {rest.strip().split(' to ')[0] or 'standup'} to 9:30am",
+        "rename": "rename standup to daily-standup",
     }[close[0]]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.agents.offline import normalize, read_intent
-from bot.commands.grammar import SlashError, format_command, suggest_command
+from bot.agents.reading import normalize, read_intent
+from bot.commands.command import SlashError
+from bot.commands.format import format_command, suggest_command
 from bot.commands.verbs import BY_TOOL
 
 

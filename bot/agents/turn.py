@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.slack.blocks import confirm_blocks, error_reply, escape, section, tool_reply
+from bot.slack.blocks import choice_blocks, confirm_blocks, error_reply, escape, section, tool_reply
 from bot.slack.reply import Reply
 from tools.scheduler_tools import Caller, SchedulerTools
 
@@ -25,6 +26,8 @@ MAX_HISTORY = 20  # messages kept per thread
 # Tools an agent may only propose: the person confirms with a button. Each maps
 # to the read-only tool that checks the arguments first.
 CONFIRM_FIRST = {"delete_schedule": "get_schedule"}
+# Tools a reading button (CHOOSE) may run: the create or update the person was asked about.
+CHOOSABLE = frozenset({"create_schedule", "update_schedule"})
 # Argument names with which a model (or a prompt injection) might try to act as
 # someone else. SchedulerTools forbids unknown fields anyway; this refuses early
 # and says why.
@@ -79,6 +82,17 @@ def confirm_reply(tool: str, arguments: dict[str, Any], prompt: str) -> Reply:
     return Reply(text=prompt.replace("*", ""), blocks=blocks)
 
 
+def choose_reply(question: str, choices: list[tuple[str, str, dict[str, Any]]]) -> Reply:
+    """A question with one button per reading `(label, tool, arguments)`."""
+    payloads = [(label, {"tool": tool, "arguments": args}) for label, tool, args in choices]
+    text = f":thinking_face: {escape(question)}"
+    blocks = choice_blocks(text, payloads)
+    labels = " or ".join(label for label, _ in payloads)
+    if blocks is None:  # too big for buttons: the person says it again, more exactly
+        return Reply(text=f"{question} {labels}?", blocks=[section(f"{text}\n{escape(labels)}?")])
+    return Reply(text=f"{question} {labels}?", blocks=blocks)
+
+
 def not_deletable(schedule: dict[str, Any], caller: Caller) -> dict[str, str] | None:
     """A refusal before asking, when the click could only fail (the tools decide anyway)."""
     owner = schedule.get("created_by")
@@ -96,9 +110,16 @@ def delete_prompt(name: str) -> str:
 
 
 async def run_confirmed(
-    tools: SchedulerTools, caller: Caller, payload: dict[str, Any] | str
+    tools: SchedulerTools,
+    caller: Caller,
+    payload: dict[str, Any] | str,
+    allowed: Collection[str] = CONFIRM_FIRST,
 ) -> Reply:
-    """Run a `tock_confirm` button's `{"tool", "arguments"}` for the person who clicked."""
+    """Run a button's `{"tool", "arguments"}` for the person who clicked, if `allowed`.
+
+    Confirm buttons may run only `CONFIRM_FIRST` tools, reading buttons only
+    `CHOOSABLE` ones; the tools check the clicker's rights as for any call.
+    """
     if isinstance(payload, str):
         try:
             payload = json.loads(payload)
@@ -106,7 +127,7 @@ async def run_confirmed(
             payload = {}
     tool = payload.get("tool") if isinstance(payload, dict) else None
     arguments = payload.get("arguments") if isinstance(payload, dict) else None
-    if tool not in CONFIRM_FIRST or not isinstance(arguments, dict):
+    if tool not in allowed or not isinstance(arguments, dict):
         return error_reply(
             {"error": "That button doesn't do anything I can run.", "hint": "Ask me again."}
         )

@@ -1,16 +1,21 @@
-"""The `/tock` command: a small grammar (`parse_slash`) and its handler.
+"""The `/tock` command's grammar: `parse_slash(text) -> SlashCommand`. Pure.
 
     /tock every weekday at 9:30am "Standup in 5 minutes" in #eng
     /tock tomorrow at 3pm remind us to ship          (no quotes: the words left
                                                       after the time are the message)
+    /tock in 20 minutes remind me to stretch         (a DM to you)
+    /tock digest #support every weekday at 9am [in #leads]
+    /tock edit NAME <new time> ["new text"] [in #channel]   (also: update, change)
+    /tock when NAME                                  (its next runs)
     /tock list [mine|all|here|#channel]
     /tock pause|resume|delete|run|history|show NAME
     /tock tz America/New_York                        (no zone: show the current one)
     /tock help                                       (also: empty text)
 
 Decisions:
-- Quoted text ("…", “…”, or 'single' quotes around words) is the message and
-  never read as a time or a channel. One quoted message per command.
+- Creating follows `bot.commands.requests` (messages, DMs, digests, agent
+  prompts, workflows); an edit reads its new time, text and channel the same
+  way.
 - The channel is `<#C123|eng>` (what Slack sends when the command escapes
   channels) or a plain `#eng`, optionally after in/to/into/on/for. A plain
   name is resolved by the host's `resolve_channel`; no channel means the
@@ -29,27 +34,29 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
+from bot.commands.command import Scope, SlashCommand, SlashError
+from bot.commands.requests import (
+    UnreadTime,
+    extract_channel,
+    extract_message,
+    looks_like_request,
+    parse_request,
+)
 from bot.commands.verbs import (
     BY_COMMAND,
     BY_WORD,
+    DIGEST_WORDS,
+    EDIT_WORDS,
     HELP_WORDS,
     LIST_WORDS,
     TZ_WORDS,
     VERBS,
-    Command,
+    WHEN_WORDS,
 )
 from bot.slack.blocks import EXAMPLE
-from bot.slack.ids import CHANNEL_MENTION, USER_MENTION
-from tools.timeparse import ParseError, canonical_zone, closest_zone, parse_when
-
-Kind = Literal["create", "list", "tz", "help"] | Command
-Scope = Literal["mine", "channel", "all"]
-ChannelResolver = Callable[[str], Awaitable[str | None]]
+from tools.timeparse import ParseError, canonical_zone, closest_zone
 
 MAX_INPUT = 4000
 MAX_NAME = 100
@@ -62,6 +69,9 @@ HELP = "\n".join(
         '• `/tock tomorrow at 3pm "Deploy freeze starts"`',
         "• `/tock every friday at 4pm remind us to fill in timesheets`",
         "• `/tock list` · `/tock list mine` · `/tock list #eng`",
+        "• `/tock digest #support every weekday at 9am`",
+        "• `/tock in 20 minutes remind me to stretch` (a DM to you)",
+        '• `/tock edit NAME 9:30am` · `/tock edit NAME "New text"` · `/tock when NAME`',
         "• `/tock pause NAME` · `resume` · `run` · `history` · `show` · `delete`",
         "• `/tock tz America/New_York`: times you write are read in your timezone",
         "You can also mention me and ask in plain words.",
@@ -85,56 +95,13 @@ _EXAMPLES = {
     "at": '/tock at 5pm "Wrap up"',
     "in": '/tock in 10 minutes "Coffee break"',
     "on": '/tock on friday at 4pm "Timesheets"',
+    "edit": "/tock edit standup 9:30am",
+    "when": "/tock when standup",
+    "digest": "/tock digest #support every weekday at 9am",
 } | {verb.command: f"/tock {verb.command} standup" for verb in VERBS}
-_COMMANDS = frozenset({"list", "tz", "help", *BY_COMMAND})
+_COMMANDS = frozenset({"list", "tz", "help", "edit", "when", "digest", *BY_COMMAND})
 
-# Double quotes of either kind; single quotes only around words, so "don't" stays.
-_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|‘([^’]*)’|(?<![\w’\'])\'([^\']+)\'(?![\w\'])')
-_STRAY_QUOTE = re.compile(r'["“”]')
-_PREP = r"(?:(?i:in|to|into|on|for)\s+)?"
-_CHANNEL_LINK = re.compile(_PREP + CHANNEL_MENTION.pattern)
-_CHANNEL_NAME = re.compile(rf"{_PREP}(?<![\w&#<])#([\w-]{{1,80}})")
 _NAME_OK = re.compile(r"^[\w][\w .:/+'’-]*$")
-_REMIND = re.compile(
-    rf"^remind(?:\s+(?P<person>{USER_MENTION.pattern})"
-    r"|\s+(?:me|us|everyone|everybody|people|them|the\s+team|all))?"
-    r"(?:\s+(?:to|that|about|of))?\b[\s:,-]*",
-    re.IGNORECASE,
-)
-_SAY = re.compile(
-    r"^(?:post|say|send|announce|message|tell\s+(?:us|everyone|everybody))\b[\s:,-]*", re.I
-)
-
-
-@dataclass(frozen=True)
-class ChannelRef:
-    """A channel as typed: a Slack link carries its id, a plain `#name` does not."""
-
-    id: str | None = None
-    name: str | None = None
-
-    def typed(self) -> str:
-        return f"#{self.name}" if self.name else f"<#{self.id}>"
-
-
-@dataclass(frozen=True)
-class SlashCommand:
-    kind: Kind
-    name: str | None = None  # show/pause/resume/delete/run/history
-    when: str | None = None  # create: the text the time is parsed from
-    text: str | None = None  # create: the message
-    channel: ChannelRef | None = None  # create: target; list: scope=channel
-    scope: Scope | None = None  # list
-    timezone: str | None = None  # tz: the zone to set; None shows the current one
-
-
-class SlashError(Exception):
-    """The text is not a command we can run: `message` says why, `example` what works."""
-
-    def __init__(self, message: str, example: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.example = example
 
 
 def parse_slash(text: str, *, tz: str = "UTC", now: datetime | None = None) -> SlashCommand:
@@ -146,11 +113,35 @@ def parse_slash(text: str, *, tz: str = "UTC", now: datetime | None = None) -> S
         return SlashCommand("help")
     if word in LIST_WORDS:
         return _parse_list(rest)
-    if verb := BY_WORD.get(word):
+    if (verb := BY_WORD.get(word)) and not looks_like_request(text):
         return SlashCommand(verb.command, name=_checked_name(rest, verb.command))
     if word in TZ_WORDS:
         return SlashCommand("tz", timezone=_checked_zone(rest) if rest else None)
-    return _parse_create(text, tz, now or REFERENCE_NOW)
+    if word in WHEN_WORDS:
+        return SlashCommand("when", name=_checked_name(rest, "show the next runs of"))
+    if word in EDIT_WORDS:
+        return _parse_edit(rest)
+    now = now or REFERENCE_NOW
+    if word in DIGEST_WORDS:
+        text = "digest of " + re.sub(r"^(?:of|for)\s+", "", rest, flags=re.IGNORECASE)
+    try:
+        return parse_request(text, tz, now)
+    except UnreadTime as err:
+        raise _not_understood(text, err.cause) from None
+
+
+def _parse_edit(rest: str) -> SlashCommand:
+    """`edit NAME [new time] ["new text"] [in #channel]`: at least one change."""
+    name, _, changes = rest.partition(" ")
+    name = _checked_name(name, "edit")
+    text, changes = extract_message(changes)
+    channel, when = extract_channel(changes)
+    if not (text or channel or when):
+        raise SlashError(
+            f'What should change in {name}? A new time, "new text" in quotes, or a channel.',
+            f"/tock edit {name} 9:30am",
+        )
+    return SlashCommand("edit", name=name, when=when or None, text=text, channel=channel)
 
 
 def checked_input(text: str) -> str:
@@ -209,70 +200,10 @@ def _checked_zone(raw: str) -> str:
     return zone
 
 
-def _parse_create(text: str, tz: str, now: datetime) -> SlashCommand:
-    message, rest = extract_message(text)
-    channel, rest = extract_channel(rest)
-    try:
-        parsed = parse_when(rest, tz, now)
-    except ParseError as err:
-        raise _not_understood(text, err) from None
-    if message is None:
-        message = clean_message(parsed.remainder)
-        if not message:
-            raise SlashError("What should I post? Put the message in quotes.", f'/tock {rest} "…"')
-    return SlashCommand("create", when=rest, text=message, channel=channel)
-
-
-def extract_message(text: str) -> tuple[str | None, str]:
-    """The quoted message (None without one) and the text around it."""
-    found = list(_QUOTED.finditer(text))
-    if len(found) > 1:
-        raise SlashError("Put the message in one pair of quotes.", EXAMPLE)
-    rest = _QUOTED.sub(" ", text) if found else text
-    if _STRAY_QUOTE.search(rest):
-        raise SlashError("A quote is missing its closing mark.", EXAMPLE)
-    if not found:
-        return None, _squash(rest)
-    message = next(g for g in found[0].groups() if g is not None).strip()
-    if not message:
-        raise SlashError("The quoted message is empty.", EXAMPLE)
-    return message, _squash(rest)
-
-
-def extract_channel(text: str) -> tuple[ChannelRef | None, str]:
-    """The one channel named in `text` (link or `#name`) and the text without it."""
-    refs = [
-        ChannelRef(id=m.group(1), name=m.group(2) or None) for m in _CHANNEL_LINK.finditer(text)
-    ]
-    rest = _CHANNEL_LINK.sub(" ", text)
-    refs += [ChannelRef(name=m.group(1).lower()) for m in _CHANNEL_NAME.finditer(rest)]
-    rest = _CHANNEL_NAME.sub(" ", rest)
-    if len({(r.id, r.name) for r in refs}) > 1:
-        raise SlashError("A schedule posts into one channel; name just one.", EXAMPLE)
-    return (refs[0] if refs else None), _squash(rest)
-
-
-def clean_message(remainder: str) -> str:
-    """The words left after the time, as a message: "remind us to X" → "Reminder: X".
-
-    A person named in Slack's mention form stays in the message, so the post
-    mentions them: "remind <@U1> to X" → "Reminder for <@U1>: X".
-    """
-    text = remainder.strip(" \t\n:,-–—")
-    if (remind := _REMIND.match(text)) and remind.end() < len(text):
-        whom = f" for {remind['person']}" if remind["person"] else ""
-        return f"Reminder{whom}: {text[remind.end() :]}"
-    return _SAY.sub("", text, count=1).strip()
-
-
 def _shown(text: str, limit: int = 80) -> str:
     """User text quoted back in an error: one line, clipped (escaped when rendered)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[ \t]+", " ", text).strip()
 
 
 def _not_understood(text: str, err: ParseError) -> SlashError:
@@ -294,51 +225,3 @@ def _closest(word: str) -> str | None:
     # 0.75: "lsit" and "plause" are typos of commands; "hello" is not a typo of "help".
     close = difflib.get_close_matches(word, list(_EXAMPLES), n=1, cutoff=0.75)
     return close[0] if close else None
-
-
-def format_command(command: SlashCommand, tz: str = "UTC", now: datetime | None = None) -> str:
-    """The canonical `/tock ...` text for a parsed command."""
-    if command.kind == "create":
-        return _format_create(command, tz, now or REFERENCE_NOW)
-    if command.kind == "list":
-        scope = command.channel.typed() if command.channel else command.scope
-        return "/tock list" + ("" if scope == "all" else f" {scope}")
-    if command.kind == "tz":
-        return f"/tock tz {command.timezone}" if command.timezone else "/tock tz"
-    return f"/tock {command.kind} {command.name}" if command.name else f"/tock {command.kind}"
-
-
-def _format_create(command: SlashCommand, tz: str, now: datetime) -> str:
-    when = _time_words(command.when or "", tz, now)
-    text = (command.text or "").replace('"', "'")
-    where = f" in {command.channel.typed()}" if command.channel else ""
-    return f'/tock {when} "{text}"{where}'
-
-
-def _time_words(when: str, tz: str, now: datetime) -> str:
-    """Just the words of `when` that make up the time, if that reads the same."""
-    try:
-        full = parse_when(when, tz, now)
-        words = when.split()
-        left = full.remainder.split()
-        matcher = difflib.SequenceMatcher(a=words, b=left, autojunk=False)
-        taken = {
-            i
-            for block in matcher.get_matching_blocks()
-            for i in range(block.a, block.a + block.size)
-        }
-        time_only = " ".join(w for i, w in enumerate(words) if i not in taken)
-        if time_only and parse_when(time_only, tz, now).trigger == full.trigger:
-            return time_only
-    except ParseError:
-        pass
-    return when  # the whole text still parses to the same time; only less tidy
-
-
-def suggest_command(text: str, tz: str, now: datetime) -> str | None:
-    """The `/tock` command that would do what `text` asks, when the grammar can tell."""
-    try:
-        command = parse_slash(text, tz=tz, now=now)
-    except SlashError:
-        return None
-    return None if command.kind == "help" else format_command(command, tz, now)

@@ -47,3 +47,6 @@ BY_BUTTON = {verb.button: verb for verb in VERBS if verb.button}
 LIST_WORDS = frozenset({"list", "ls", "schedules"})
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
 TZ_WORDS = frozenset({"tz", "timezone", "zone"})
+EDIT_WORDS = frozenset({"edit", "update", "change", "modify", "reschedule"})
+WHEN_WORDS = frozenset({"when"})
+DIGEST_WORDS = frozenset({"digest", "summary", "summarize", "summarise", "recap"})

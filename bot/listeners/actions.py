@@ -1,4 +1,4 @@
-"""Buttons: pause, resume, run now, delete, and the agent's confirm/cancel.
+"""Buttons: pause, resume, run now, delete, the agents' confirm/cancel, and readings.
 
 The clicking person is the caller (Slack vouches for `body.user`), so a
 button on someone else's message can only do what that person may do.
@@ -10,6 +10,9 @@ Acked at once; the work and the answer happen in the background:
 - a click on App Home has no `response_url`: the refreshed tab is the answer,
   and a refusal goes to the person's DM with the app;
 - after any change the clicker's App Home is republished.
+
+A reading button (`tock_choose_N`, offered when a time had two readings)
+runs the create or update it carries, like a Confirm button does.
 """
 
 from __future__ import annotations
@@ -17,24 +20,26 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Collection
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.agents.turn import run_confirmed
+from bot.agents.turn import CHOOSABLE, CONFIRM_FIRST, run_confirmed
 from bot.commands.verbs import BY_BUTTON
 from bot.deps import Deps
 from bot.listeners.home import publish_home
 from bot.slack.api import DeliveryError
 from bot.slack.blocks import is_error, text_reply, tool_reply
-from bot.slack.ids import CANCEL, CONFIRM
+from bot.slack.ids import CANCEL, CHOOSE, CONFIRM
 from bot.slack.reply import Reply
 from tools.caller import Caller
 
 log = logging.getLogger(__name__)
 _SCHEDULE_BUTTON = re.compile("|".join(f"^{re.escape(button)}$" for button in BY_BUTTON))
+_CHOICE_BUTTON = re.compile(rf"^{CHOOSE}_[0-9]+$")
 CANCELLED = text_reply("Cancelled: nothing was changed.")
 BAD_CONFIRMATION = Reply(text="That button is no longer valid. Ask me again.")
 
@@ -55,6 +60,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         deps.background.spawn(confirm(deps, body, action, respond), name=f"button:{CONFIRM}")
+
+    @app.action(_CHOICE_BUTTON)
+    async def on_choose(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        work = confirm(deps, body, action, respond, allowed=CHOOSABLE)
+        deps.background.spawn(work, name=f"button:{CHOOSE}")
 
     @app.action(CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -78,8 +91,13 @@ async def schedule_button(
 
 
 async def confirm(
-    deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    deps: Deps,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    allowed: Collection[str] = CONFIRM_FIRST,
 ) -> None:
+    """Run a Confirm (or reading) button's tool call as the person who clicked."""
     caller = await clicker(deps, body)
     try:
         payload = json.loads(str(action.get("value") or ""))
@@ -88,7 +106,7 @@ async def confirm(
     if not isinstance(payload, dict):
         await show(deps, body, respond, BAD_CONFIRMATION, replace=False, failed=True)
         return
-    reply = await run_confirmed(deps.tools, caller, payload)
+    reply = await run_confirmed(deps.tools, caller, payload, allowed)
     await show(deps, body, respond, reply, replace=True)
     await publish_home(deps, caller.team_id, caller.user_id)
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.slack.ids import (
     CANCEL,
     CHANNEL_ID,
+    CHOOSE,
     CONFIRM,
     DELETE,
     MAX_BLOCKS,
@@ -46,6 +47,7 @@ from bot.slack.ids import (
 from bot.slack.reply import Reply
 
 PREVIEW_CHARS = 300  # how much of a message a listing shows
+MAX_CHOICES = 5  # readings offered as buttons
 NEXT_RUNS_SHOWN = 3
 
 EXAMPLE = '/tock every weekday at 9:30am "Standup in 5 minutes" in #eng'
@@ -137,9 +139,11 @@ def text_sections(lines: Iterable[str], max_blocks: int = MAX_BLOCKS) -> list[di
 
 
 def channel_ref(channel: object) -> str:
-    """A channel id becomes a Slack link; anything else is shown escaped."""
+    """A channel id becomes a Slack link, a user id that person's DM; else shown escaped."""
     if isinstance(channel, str) and CHANNEL_ID.fullmatch(channel):
         return f"<#{channel}>"
+    if isinstance(channel, str) and USER_ID.fullmatch(channel):
+        return f"a DM to <@{channel}>"
     return escape(channel) if channel else "_no channel_"
 
 
@@ -244,14 +248,32 @@ def schedule_text(schedule: dict[str, Any]) -> str:
     description = one_line(schedule.get("description") or "", 400)
     where = channel_ref(schedule.get("channel"))
     lines.append(f"{description} in {where}" if description else f"in {where}")
+    if what := _action_line(schedule):
+        lines.append(what)
     text = schedule.get("text")
     if text:
         lines.append(f"> {with_mentions(one_line(text, PREVIEW_CHARS))}")  # people stay links
+    for note in schedule.get("notes") or []:
+        lines.append(f":information_source: {one_line(note, 500)}")
     lines.append(f"Next: {_next_runs(schedule)}")
     last = _last_run(schedule)
     if last:
         lines.append(f"Last: {last}")
     return "\n".join(lines)
+
+
+def _action_line(schedule: dict[str, Any]) -> str | None:
+    """What a schedule does, when it is more than posting its text."""
+    action = schedule.get("action")
+    if action == "digest":
+        hours = schedule.get("window_hours") or 24
+        source = channel_ref(schedule.get("source_channel") or schedule.get("channel"))
+        return f"Posts a digest of {source} (the last {one_line(hours, 5)} hours)"
+    if action == "agent":
+        return "Asks the assistant, and posts its answer:"
+    if action == "workflow":
+        return f"Runs the *{one_line(schedule.get('workflow') or '?', 60)}* workflow"
+    return None
 
 
 def schedule_blocks(schedule: dict[str, Any]) -> list[dict[str, Any]]:
@@ -345,8 +367,11 @@ def text_reply(text: str) -> Reply:
 
 
 def is_error(result: dict[str, Any]) -> bool:
-    """A tool's refusal is exactly `{"error", "hint"}`; results never carry those keys."""
-    return set(result) == {"error", "hint"}
+    """A tool's refusal: `{"error", "hint"}`, plus `options` when it asks to pick a reading.
+
+    Results never carry those keys.
+    """
+    return {"error", "hint"} <= set(result) <= {"error", "hint", "options"}
 
 
 def error_reply(err: dict[str, Any]) -> Reply:
@@ -370,6 +395,19 @@ def confirm_blocks(prompt: str, payload: dict[str, Any]) -> list[dict[str, Any]]
         return None
     cancel = button("Cancel", CANCEL, "cancel")
     return [section(prompt), {"type": "actions", "elements": [confirm, cancel]}]
+
+
+def choice_blocks(
+    question: str, choices: list[tuple[str, dict[str, Any]]]
+) -> list[dict[str, Any]] | None:
+    """`question` with a button per reading; None when one is too big for a button."""
+    buttons = [
+        button(label, f"{CHOOSE}_{i}", json.dumps(payload, separators=(",", ":")))
+        for i, (label, payload) in enumerate(choices[:MAX_CHOICES])
+    ]
+    if not buttons or any(b is None for b in buttons):
+        return None
+    return [section(question), {"type": "actions", "elements": buttons}]
 
 
 def _plain_fallback(mrkdwn: str) -> str:
@@ -403,6 +441,21 @@ def tool_reply(tool: str, result: dict[str, Any]) -> Reply:
         return text_reply(_preview_text(result))
     headline = _HEADLINES.get(tool, "*{name}*").format(name=name)
     return schedule_reply(headline, result)
+
+
+def next_runs_reply(schedule: dict[str, Any]) -> Reply:
+    """When a schedule runs next (`/tock when NAME`, "when does standup run next?")."""
+    name = one_line(schedule.get("name") or "", 100)
+    runs = schedule.get("next_runs")
+    runs = runs if isinstance(runs, list) else []
+    if not runs:
+        status = one_line(schedule.get("status") or "done", 20)
+        return text_reply(f"*{name}* has no upcoming runs ({status}).")
+    tz = schedule.get("timezone")
+    lines = [f"*{name}* runs next:", *(f"• {when(run, tz)}" for run in runs)]
+    return Reply(
+        text=_plain_fallback(lines[0] + " " + when(runs[0], tz)), blocks=text_sections(lines)
+    )
 
 
 def _preview_text(result: dict[str, Any]) -> str:

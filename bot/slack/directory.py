@@ -7,7 +7,10 @@
   Profiles are cached for `user_ttl_s` because every mention, command and
   click needs one and people rarely change zones.
 - channel membership comes from `conversations.members`, cached for
-  `member_ttl_s` (short: people join and leave). A direct message channel
+  `member_ttl_s` (short: people join and leave); whether the bot itself may
+  read a channel (a digest's source) from `conversations.info`'s `is_member`.
+- a person may be the target of a reminder when `users.info` knows them as
+  an active human (`is_person`). A direct message channel
   has no member list the bot may read without `im:read`; its one person is
   known from the signed event that arrived in it (`note_dm`).
 
@@ -26,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.api import SLACK_ERRORS, collect
+from bot.slack.ids import USER_ID
 from scheduler.clock import Clock
 from scheduler.store import Store
 from tools.caller import Caller
@@ -42,6 +46,7 @@ MAX_CHANNELS = 20_000  # channels read to resolve one typed #name
 class Profile:
     timezone: str
     is_admin: bool
+    is_person: bool  # an active human: not deleted, not a bot
 
 
 class TtlCache(Generic[T]):
@@ -85,6 +90,7 @@ class SlackDirectory:
         self._profiles: TtlCache[Profile] = TtlCache(user_ttl_s, clock.now)
         self._members: TtlCache[frozenset[str]] = TtlCache(member_ttl_s, clock.now)
         self._channel_ids: TtlCache[str] = TtlCache(member_ttl_s, clock.now)
+        self._readable: TtlCache[bool] = TtlCache(member_ttl_s, clock.now)
         self._dm_people: dict[str, str] = {}
 
     async def caller(self, team_id: str, user_id: str, channel_id: str | None) -> Caller:
@@ -110,7 +116,7 @@ class SlackDirectory:
                 "users.info failed; using UTC and no admin rights",
                 extra={"action": "slack.users_info", "user": user_id, "error": str(error)},
             )
-            return Profile(FALLBACK_TZ, False)
+            return Profile(FALLBACK_TZ, is_admin=False, is_person=False)
         profile = _profile(response.get("user") or {})
         self._profiles.put(user_id, profile)
         return profile
@@ -124,6 +130,26 @@ class SlackDirectory:
             return self._dm_people[channel_id] == user_id
         members = await self.members(channel_id)
         return user_id in members
+
+    async def is_person(self, team_id: str, user_id: str) -> bool:
+        """Whether `user_id` is an active person in the workspace (fails closed)."""
+        return bool(USER_ID.fullmatch(user_id)) and (await self.profile(user_id)).is_person
+
+    async def bot_can_read(self, team_id: str, channel_id: str) -> bool:
+        """Whether the bot is in `channel_id`, so it may read its history (fails closed)."""
+        if (cached := self._readable.get(channel_id)) is not None:
+            return cached
+        try:
+            response = await self._client.conversations_info(channel=channel_id)
+        except SLACK_ERRORS as error:
+            log.info(
+                "conversations.info failed",
+                extra={"action": "slack.channel_info", "channel": channel_id, "error": str(error)},
+            )
+            return False
+        readable = bool((response.get("channel") or {}).get("is_member"))
+        self._readable.put(channel_id, readable)
+        return readable
 
     async def members(self, channel_id: str) -> frozenset[str]:
         """Everyone in the channel; empty when Slack will not say (fail closed)."""
@@ -169,12 +195,14 @@ class SlackDirectory:
         return {str(c.get("name", "")).lower(): str(c["id"]) for c in channels}
 
     def forget_channel(self, channel_id: str) -> None:
-        """Drop cached members (e.g. after the bot was removed from a channel)."""
+        """Drop what is cached about a channel (e.g. after the bot was removed from it)."""
         self._members.drop(channel_id)
+        self._readable.drop(channel_id)
 
 
 def _profile(user: dict[str, Any]) -> Profile:
     return Profile(
         timezone=str(user.get("tz") or FALLBACK_TZ),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_person=not (user.get("deleted") or user.get("is_bot")),
     )

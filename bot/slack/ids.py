@@ -16,6 +16,7 @@ __all__ = [
     "CANCEL",
     "CHANNEL_ID",
     "CHANNEL_MENTION",
+    "CHOOSE",
     "CONFIRM",
     "DELETE",
     "MAX_BLOCKS",
@@ -54,6 +55,9 @@ DELETE = "tock_delete"
 # An agent's question: CONFIRM carries `{"tool", "arguments"}` as JSON.
 CONFIRM = "tock_confirm"
 CANCEL = "tock_cancel"
+# A reading of an ambiguous request: CHOOSE_0, CHOOSE_1, ... (ids are unique per block),
+# each carrying the `{"tool", "arguments"}` that reading runs.
+CHOOSE = "tock_choose"
 
 # Message metadata marking a scheduled run's post, so a retry can find it.
 RUN_EVENT_TYPE = "tock_run"

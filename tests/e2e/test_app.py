@@ -105,17 +105,30 @@ async def test_a_mention_creates_a_schedule_and_the_engine_posts_it(
     assert post.text == "Standup on Monday at 09:00"
 
 
-async def test_a_person_named_in_a_reminder_is_mentioned_in_the_post(
+async def test_a_person_mentioned_in_a_message_is_mentioned_in_the_post(
     bot: Bot, emulator: SlackEmulator, clock: VirtualClock
 ):
     bob = emulator.user("bob").id
-    asked = await mention(emulator, bot, f"remind <@{bob}> to send the report every day at 9am")
+    asked = await mention(emulator, bot, f'post "lunch with <@{bob}>?" every day at 9am')
     await reply_to(emulator, asked)
 
     await clock.advance(hours=2)  # 09:00 New York
     await settle(bot)
     [post] = bot_posts(emulator, "general")
-    assert post.text == f"Reminder for <@{bob}>: send the report"
+    assert post.text == f"lunch with <@{bob}>?"
+
+
+async def test_remind_me_lands_in_my_dm(bot: Bot, emulator: SlackEmulator, clock: VirtualClock):
+    alice = emulator.user("alice").id
+    asked = await mention(emulator, bot, "in 20 minutes remind me to stretch")
+    await reply_to(emulator, asked)
+
+    await clock.advance(minutes=20)
+    await settle(bot)
+    dm = emulator.dm_channel(alice)
+    [post] = bot_posts(emulator, dm.id)
+    assert post.text == "Reminder: stretch"
+    assert bot_posts(emulator, "general") == []
 
 
 async def test_the_same_flow_works_on_every_database(

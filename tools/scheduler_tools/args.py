@@ -21,16 +21,30 @@ class Args(BaseModel):
 
 _NAME = "The schedule's name, e.g. standup-reminder"
 _CHANNEL = "A channel as a Slack mention (<#C0123ABC|eng>) or id (C0123ABC)"
+_TARGET = (
+    "Where it posts: a channel as a Slack mention (<#C0123ABC|eng>) or id (C0123ABC), or a "
+    "person as a mention (<@U0123ABC>) or id (U0123ABC), who then gets it by DM from the app. "
+    '"me" (as in "remind me") is the requester: pass "me" or the requester\'s own user id'
+)
+_SOURCE = (
+    "digest only: the channel to summarize, as a mention (<#C0123ABC|support>) or id; "
+    "the requester must be in it and the bot invited to it"
+)
+_WHEN = (
+    "When it runs, in plain English or cron: 'every weekday at 9am', 'tomorrow at 3pm', "
+    "'every 2 hours', 'the first Monday of every month at 10am', 'the last Friday of the "
+    "month', 'every other week on Monday and Wednesday at 10am', windows ('every hour "
+    "between 9am and 5pm on weekdays'), bounds ('every day at 9am starting next Monday', "
+    "'until Friday', '6 times'), or cron such as '0 9 * * MON-FRI', with L (last day), "
+    "LW (last weekday), 5L (last Friday) and 1#1 (first Monday): '0 12 L * *'. Keep the "
+    "person's words, including a timezone they name"
+)
+_WINDOW = "digest only: hours of history to summarize, 1-168 ('the last 3 days' is 72)"
 _ZONE = "IANA timezone such as Europe/Berlin; default: the requester's own"
 
 
 class CreateScheduleArgs(Args):
-    when: str = Field(
-        min_length=1,
-        max_length=4000,
-        description="When it runs, in plain English or cron: 'every weekday at 9am', "
-        "'tomorrow at 3pm', 'every 2 hours', '0 9 * * MON-FRI'",
-    )
+    when: str = Field(min_length=1, max_length=4000, description=_WHEN)
     text: str = Field(
         "",
         description="message: the text to post; agent: the prompt to run; "
@@ -39,27 +53,33 @@ class CreateScheduleArgs(Args):
     action: ActionKind = Field(
         "message",
         description="message posts text; agent runs a prompt and posts the answer; "
-        "digest summarizes the target channel's recent messages; workflow runs a named workflow",
+        "digest summarizes a channel's recent messages (source_channel); "
+        "workflow runs a named workflow",
     )
     channel: str | None = Field(
-        None, description=f"{_CHANNEL}; default: the channel the request came from"
+        None, description=f"{_TARGET}. Default: the channel the request came from"
+    )
+    source_channel: str | None = Field(
+        None, description=f"{_SOURCE}. Default: the channel it posts to"
     )
     name: str | None = Field(
         None, max_length=100, description="Short unique name; derived from the request if omitted"
     )
     timezone: str | None = Field(None, description=_ZONE)
-    window_hours: int = Field(
-        24, ge=1, le=168, description="digest only: hours of history to summarize"
-    )
+    window_hours: int = Field(24, ge=1, le=168, description=_WINDOW)
     workflow: str | None = Field(None, description="workflow only: the workflow's name")
 
 
 class UpdateScheduleArgs(Args):
     name: str = Field(min_length=1, max_length=100, description=_NAME)
     new_name: str | None = Field(None, max_length=100, description="Rename it to this")
-    when: str | None = Field(None, min_length=1, max_length=4000, description="A new time")
+    when: str | None = Field(
+        None, min_length=1, max_length=4000, description=f"A new time. {_WHEN}"
+    )
     text: str | None = Field(None, description="New message text or prompt")
-    channel: str | None = Field(None, description=f"Move it to this channel. {_CHANNEL}")
+    channel: str | None = Field(None, description=f"Move it. {_TARGET}")
+    source_channel: str | None = Field(None, description=f"Summarize another channel. {_SOURCE}")
+    window_hours: int | None = Field(None, ge=1, le=168, description=_WINDOW)
     timezone: str | None = Field(
         None, description="Move it to this IANA timezone, keeping its wall-clock time"
     )
@@ -70,7 +90,9 @@ class ListSchedulesArgs(Args):
         "all", description="mine: created by the requester; channel: posting to one channel"
     )
     channel: str | None = Field(
-        None, description=f"For scope=channel; default: the current channel. {_CHANNEL}"
+        None,
+        description=f"For scope=channel; default: the current channel. {_CHANNEL}, "
+        'or a person (<@U0123ABC>, or "me") for the schedules sent to them by DM',
     )
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(20, ge=1, le=50)

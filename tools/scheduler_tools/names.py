@@ -1,24 +1,32 @@
-"""Schedule names, channel and timezone arguments: slugs, derived names, ids, zones.
+"""Schedule names, channel, target and timezone arguments: slugs, derived names, ids, zones.
 
 A given name is normalized to a slug ("Standup Reminder" ->
 "standup-reminder"); a missing one is derived from the request's first
 meaningful words, with -2, -3, ... tried on a collision. A channel argument is
 an id or a `<#C123|name>` mention (`tools.refs`); a bare name would need Slack
-to resolve. A timezone argument is an IANA name in any letter case.
+to resolve. A target (where a schedule posts) is a channel or a person: a
+`<@U123>` mention, a user id, or "me" (the requester); a person's posts go to
+their DM with the app. A timezone argument is an IANA name in any letter case.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
 
-from tools.refs import CHANNEL_ID, CHANNEL_MENTION
+from tools.refs import CHANNEL_ID, CHANNEL_MENTION, USER_ID, USER_MENTION
 from tools.scheduler_tools.errors import ToolError
 from tools.timeparse import canonical_zone, closest_zone
 
 MAX_NAME = 60
 MAX_SUFFIX = 50  # name-2 ... name-50, then ask for a name
 CHANNEL_HINT = "pass the channel as a Slack mention like <#C0123ABC|eng>, or its id C0123ABC"
+TARGET_HINT = (
+    "pass a channel as a Slack mention like <#C0123ABC|eng> or its id C0123ABC, "
+    "or a person as <@U0123ABC> or U0123ABC"
+)
 IANA_HINT = "use an IANA name like America/New_York or Europe/Berlin"
 
 _MARKUP = re.compile(r"<[^>]*>|[#@][\w-]+")
@@ -38,6 +46,36 @@ def channel_id(raw: str) -> str:
     if text.startswith("#"):
         raise ToolError(f"I can't look up the channel name {text!r} here", CHANNEL_HINT)
     raise ToolError(f"{text!r} is not a channel", CHANNEL_HINT)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a schedule posts: a channel, or a person's DM with the app (`id` is theirs)."""
+
+    kind: Literal["channel", "dm"]
+    id: str
+
+
+def target_ref(raw: str, requester: str) -> Target:
+    """A channel or a person from a mention, an id, or "me" (the requester)."""
+    text = raw.strip()
+    if text.lower() == "me":
+        return Target("dm", requester)
+    if mention := USER_MENTION.fullmatch(text):
+        return Target("dm", mention.group(1))
+    if USER_ID.fullmatch(text):
+        return Target("dm", text)
+    if text.startswith("@"):
+        raise ToolError(f"I can't look up the person named {text!r} here", TARGET_HINT)
+    try:
+        return Target("channel", channel_id(text))
+    except ToolError as exc:
+        raise ToolError(exc.error, TARGET_HINT) from exc
+
+
+def is_person_id(target_id: str | None) -> bool:
+    """Whether a stored target is a person (their DM), not a channel."""
+    return target_id is not None and bool(USER_ID.fullmatch(target_id))
 
 
 def checked_zone(raw: str) -> str:

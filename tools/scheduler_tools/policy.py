@@ -1,11 +1,15 @@
 """Who may do what, and how much: the checks every `SchedulerTools` action runs.
 
 Lookups see only the caller's team (another team's schedule is "not found");
-only a schedule's creator or an admin may change it; schedules post only into
-channels the requester is in; and the quotas (schedules per user and per
-channel, text length, minimum spacing between runs) are checked before
-anything is written. `Policy` is the base class of `SchedulerTools`, which
-sets the attributes it reads.
+only a schedule's creator or an admin may change it. A schedule posts into a
+channel the requester is in, or by DM to a person: the requester themselves,
+or someone `Membership.is_person` vouches for (it stays the requester's
+schedule). A digest summarizes a channel the requester is in and the bot can
+read, and goes by DM to another person only if they are in that channel too.
+Agent schedules need an LLM. The quotas (schedules per user and per target, a
+DM counting as a channel; text length; minimum spacing between runs) are
+checked before anything is written. `Policy` is the base class of
+`SchedulerTools`, which sets the attributes it reads.
 """
 
 from __future__ import annotations
@@ -21,7 +25,18 @@ from scheduler.triggers import AnyTrigger, shortest_gap
 from tools.caller import Caller, Membership, Quotas
 from tools.scheduler_tools.args import ListSchedulesArgs
 from tools.scheduler_tools.errors import ToolError
-from tools.scheduler_tools.names import CHANNEL_HINT, channel_id, slugify
+from tools.scheduler_tools.names import (
+    CHANNEL_HINT,
+    TARGET_HINT,
+    Target,
+    channel_id,
+    is_person_id,
+    slugify,
+    target_ref,
+)
+
+NO_LLM = "an agent schedule needs an LLM, and none is configured here"
+NO_LLM_HINT = "set OPENAI_API_KEY, or schedule a message or a digest instead"
 
 
 class Policy:
@@ -31,6 +46,7 @@ class Policy:
     membership: Membership
     quotas: Quotas
     workflows: frozenset[str]
+    llm: bool
 
     async def _find(self, caller: Caller, name: str) -> Schedule:
         """The caller's team's schedule by name as written, else by its slug."""
@@ -64,14 +80,26 @@ class Policy:
         )
 
     def _action(
-        self, kind: str, text: str, window_hours: int, workflow: str | None
+        self,
+        kind: str,
+        text: str,
+        window_hours: int,
+        workflow: str | None,
+        source_channel: str | None = None,
     ) -> dict[str, Any]:
-        """The stored action arguments, or a refusal."""
+        """The stored action arguments (a digest's source is added later), or a refusal."""
+        if kind == "agent" and not self.llm:
+            raise ToolError(NO_LLM, NO_LLM_HINT)
         self._check_text(kind, text)
         if workflow is not None and kind != "workflow":
             raise ToolError(
                 "`workflow` only goes with action=workflow",
                 "set action to workflow, or leave workflow out",
+            )
+        if source_channel is not None and kind != "digest":
+            raise ToolError(
+                "`source_channel` only goes with action=digest",
+                "set action to digest, or leave source_channel out",
             )
         if kind == "workflow":
             self._check_workflow(workflow)
@@ -109,17 +137,62 @@ class Policy:
                 f"choose a time at least {_span(floor)} apart, e.g. hourly",
             )
 
-    async def _target_channel(self, caller: Caller, raw: str | None) -> str:
-        """The channel to post in, if the caller is a member of it."""
-        channel = channel_id(raw) if raw is not None else caller.channel_id
-        if channel is None:
-            raise ToolError("no channel given", CHANNEL_HINT)
+    async def _target(self, caller: Caller, raw: str | None) -> str:
+        """Where to post: a channel the caller is in, or a person's DM (their id)."""
+        if raw is not None:
+            target = target_ref(raw, caller.user_id)
+        elif caller.channel_id is not None:
+            target = Target("channel", caller.channel_id)
+        else:
+            raise ToolError("no channel given", TARGET_HINT)
+        if target.kind == "dm":
+            await self._check_person(caller, target.id)
+        else:
+            await self._check_member(
+                caller, target.id, "schedules can only post into channels you are in"
+            )
+        return target.id
+
+    async def _check_person(self, caller: Caller, user_id: str) -> None:
+        """Anyone may DM themselves; another person must be a real, active one."""
+        if user_id == caller.user_id or await self.membership.is_person(caller.team_id, user_id):
+            return
+        raise ToolError(
+            f"<@{user_id}> is not an active person in this workspace",
+            "a schedule can send DMs only to people here: mention someone else, "
+            "or post to a channel",
+        )
+
+    async def _check_member(self, caller: Caller, channel: str, why: str) -> None:
         if not await self.membership.is_member(caller.team_id, channel, caller.user_id):
             raise ToolError(
-                f"the requester is not a member of <#{channel}>",
-                "schedules can only post into channels you are in: join it, or pick another",
+                f"the requester is not a member of <#{channel}>", f"{why}: join it, or pick another"
             )
-        return channel
+
+    async def _source(self, caller: Caller, raw: str | None, target: str) -> str:
+        """The channel a digest summarizes (default: its target): one the caller is in
+        and the bot can read."""
+        source = channel_id(raw) if raw is not None else target
+        if is_person_id(source):
+            raise ToolError(
+                "a digest sent by DM needs a channel to summarize",
+                "name it in source_channel, e.g. <#C0123ABC|support>",
+            )
+        await self._check_member(caller, source, "a digest can only summarize a channel you are in")
+        if not await self.membership.bot_can_read(caller.team_id, source):
+            raise ToolError(f"I can't read <#{source}>", "invite me there with /invite @tock")
+        await self._check_reader(caller, source, target)
+        return source
+
+    async def _check_reader(self, caller: Caller, source: str, target: str) -> None:
+        """A digest goes by DM to another person only if they may read its channel too."""
+        if not is_person_id(target) or target == caller.user_id:
+            return
+        if not await self.membership.is_member(caller.team_id, source, target):
+            raise ToolError(
+                f"<@{target}> is not a member of <#{source}>, so can't get its digest",
+                "send it to yourself or into a channel, or pick a channel they are in",
+            )
 
     async def _check_user_quota(self, caller: Caller) -> None:
         count = await self.store.count_schedules(caller.team_id, created_by=caller.user_id)
@@ -130,10 +203,12 @@ class Policy:
             )
 
     async def _check_channel_quota(self, team_id: str, channel: str) -> None:
+        """A channel, or a person's DM, holds at most `max_per_channel` schedules."""
         count = await self.store.count_schedules(team_id, channel_id=channel)
         if count >= self.quotas.max_per_channel:
+            where = f"<@{channel}>'s DM" if is_person_id(channel) else f"<#{channel}>"
             raise ToolError(
-                f"<#{channel}> already has {count} schedules "
+                f"{where} already has {count} schedules "
                 f"(the limit is {self.quotas.max_per_channel})",
                 "delete or reuse one of them (list_schedules with scope=channel)",
             )
@@ -151,7 +226,7 @@ class Policy:
         """(created_by, channel_id) filters for a listing."""
         created_by = caller.user_id if args.scope == "mine" else None
         if args.channel is not None:
-            return created_by, channel_id(args.channel)
+            return created_by, target_ref(args.channel, caller.user_id).id
         if args.scope != "channel":
             return created_by, None
         if caller.channel_id is None:

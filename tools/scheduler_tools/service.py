@@ -22,7 +22,6 @@ from scheduler.clock import Clock
 from scheduler.errors import Conflict, NotFound
 from scheduler.records import Schedule, ScheduleSpec
 from scheduler.store import AuditEntry, Store
-from scheduler.triggers import AnyTrigger, reanchor
 from tools.caller import Caller, Membership, Quotas
 from tools.scheduler_tools.args import (
     Args,
@@ -37,9 +36,9 @@ from tools.scheduler_tools.args import (
 from tools.scheduler_tools.calls import Tool, decode, invalid, json_schema
 from tools.scheduler_tools.errors import ToolError
 from tools.scheduler_tools.names import checked_name, checked_zone, derive_name, suffixed
-from tools.scheduler_tools.policy import Policy
+from tools.scheduler_tools.updates import Updates
 from tools.scheduler_tools.views import ToolResult, iso, run_view, schedule_view
-from tools.timeparse import EXAMPLES, ParsedWhen, ParseError, parse_when
+from tools.scheduler_tools.when import noted, read_when
 
 # Named for the package, not this module: records keep the logger name they had before the split.
 log = logging.getLogger("tools.scheduler_tools")
@@ -47,10 +46,12 @@ log = logging.getLogger("tools.scheduler_tools")
 Source = Literal["chat", "slash", "button", "cli", "startup"]
 SOURCES: tuple[str, ...] = get_args(Source)
 DEFAULT_QUOTAS = Quotas()
+CHANGEABLE = tuple(f for f in UpdateScheduleArgs.model_fields if f != "name")
 
 
-class SchedulerTools(Policy):
-    """The tools, bound to a store, a clock, Slack membership, quotas and workflows."""
+class SchedulerTools(Updates):
+    """The tools, bound to a store, a clock, Slack membership, quotas and workflows;
+    `llm` says whether agent schedules can run here."""
 
     def __init__(
         self,
@@ -61,6 +62,7 @@ class SchedulerTools(Policy):
         workflows: Collection[str] = (),
         *,
         source: Source = "chat",
+        llm: bool = False,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -68,6 +70,7 @@ class SchedulerTools(Policy):
         self.quotas = quotas
         self.workflows = frozenset(workflows)
         self.source = _checked_source(source)
+        self.llm = llm
         self._tools = self._registry()
 
     def _registry(self) -> dict[str, Tool]:
@@ -89,14 +92,25 @@ class SchedulerTools(Policy):
     async def create_schedule(
         self, caller: Caller, args: CreateScheduleArgs, *, source: Source | None = None
     ) -> ToolResult:
-        """Create a schedule that posts a message, runs an agent prompt, posts a digest of
-        the target channel, or runs a workflow, at the times `when` describes. Check
-        ambiguous times with preview_when first."""
+        """Create a schedule that posts a message, runs an agent prompt, posts a digest of a
+        channel, or runs a workflow, at the times `when` describes, in a channel or by DM to
+        a person (channel="me" for the requester: "remind me ..."). `when` takes plain
+        English: "every weekday at 9am", "the first Monday of every month at 10am", "every
+        other week on Monday and Wednesday", windows ("every hour between 9am and 5pm on
+        weekdays"), bounds ("starting next Monday", "until Friday", "6 times"), or cron,
+        with L, LW, 5L and 1#1. To change a schedule use update_schedule, one call; never
+        delete and re-create it. A refusal with `options` means the time could be read more
+        than one way: ask the user to pick one, then retry with its `when`. `notes` in a
+        result are warnings to pass on."""
         now = self.clock.now()
-        parsed = _parse(args.when, checked_zone(args.timezone or caller.timezone), now)
-        action = self._action(args.action, args.text, args.window_hours, args.workflow)
+        parsed = read_when(args.when, checked_zone(args.timezone or caller.timezone), now)
+        action = self._action(
+            args.action, args.text, args.window_hours, args.workflow, args.source_channel
+        )
         self._check_spacing(parsed.trigger, now)
-        channel = await self._target_channel(caller, args.channel)
+        channel = await self._target(caller, args.channel)
+        if args.action == "digest":
+            action["source_channel"] = await self._source(caller, args.source_channel, channel)
         await self._check_user_quota(caller)
         await self._check_channel_quota(caller.team_id, channel)
         spec = ScheduleSpec(
@@ -113,24 +127,25 @@ class SchedulerTools(Policy):
         request = (derive_name(parsed.remainder) and parsed.remainder) or args.text
         schedule = await self._insert(caller, spec, args.name, request, now)
         _log("create", caller, schedule.name)
-        return {**schedule_view(schedule), "understood_as": parsed.description}
+        return noted({**schedule_view(schedule), "understood_as": parsed.description}, parsed)
 
     async def update_schedule(self, caller: Caller, args: UpdateScheduleArgs) -> ToolResult:
-        """Change a schedule's name, time, text, channel or timezone. A new timezone alone
-        keeps the wall-clock time (9:00 stays 9:00, in the new zone)."""
+        """Change a schedule in one call: its name, time (`when`, as for create_schedule),
+        text, target (a channel, or a person for a DM), timezone, or a digest's
+        source_channel and window_hours. What is not named stays; a new timezone alone
+        keeps the wall-clock time (9:00 stays 9:00, in the new zone). Never delete and
+        re-create a schedule to change it. A refusal with `options`: ask the user to pick."""
         fields = args.model_dump(exclude={"name"}, exclude_none=True)
         if not fields:
-            raise ToolError(
-                "nothing to change", "pass at least one of new_name, when, text, channel, timezone"
-            )
+            raise ToolError("nothing to change", f"pass at least one of {', '.join(CHANGEABLE)}")
         schedule = await self._owned(caller, args.name, "change")
         now = self.clock.now()
-        changes, understood = await self._changes(caller, schedule, args, now)
+        changes, parsed = await self._changes(caller, schedule, args, now)
         if changes:
             schedule = await self._apply(caller, schedule, changes, now, "update")
             _log("update", caller, schedule.name)
         view = schedule_view(schedule)
-        return (view | {"understood_as": understood}) if understood else view
+        return noted(view | {"understood_as": parsed.description}, parsed) if parsed else view
 
     async def delete_schedule(self, caller: Caller, args: NameArgs) -> ToolResult:
         """Delete a schedule and its run history, for good."""
@@ -197,17 +212,19 @@ class SchedulerTools(Policy):
         return schedule_view(schedule) | {"runs": [run_view(run, zone) for run, _ in rows]}
 
     async def preview_when(self, caller: Caller, args: PreviewArgs) -> ToolResult:
-        """Check how a time would be understood, without creating anything."""
+        """Check how a time would be understood, without creating anything: `when` as for
+        create_schedule. A refusal with `options`: ask the user which one they mean."""
         now = self.clock.now()
-        parsed = _parse(args.when, checked_zone(args.timezone or caller.timezone), now)
+        parsed = read_when(args.when, checked_zone(args.timezone or caller.timezone), now)
         self._check_spacing(parsed.trigger, now)
-        return {
+        preview = {
             "description": parsed.description,
             "timezone": parsed.trigger.timezone,
             "next_runs": iso(parsed.next_runs, parsed.trigger.timezone),
             "kind": parsed.trigger.kind,
             "remainder": parsed.remainder,
         }
+        return noted(preview, parsed)
 
     async def set_timezone(self, caller: Caller, args: TimezoneArgs) -> ToolResult:
         """Set the requester's own timezone: times they write without a zone are read in it;
@@ -291,43 +308,6 @@ class SchedulerTools(Policy):
             f"a schedule named {name!r} already exists", f"use another name, e.g. {free!r}"
         )
 
-    async def _changes(
-        self, caller: Caller, schedule: Schedule, args: UpdateScheduleArgs, now: datetime
-    ) -> tuple[dict[str, Any], str | None]:
-        """The columns to change, and how a new `when` was understood."""
-        changes: dict[str, Any] = {}
-        if args.new_name is not None and (name := checked_name(args.new_name)) != schedule.name:
-            changes["name"] = name
-        trigger, understood = self._new_trigger(schedule, args, now)
-        if trigger is not None:
-            self._check_spacing(trigger, now)
-            changes["trigger"] = trigger
-        if args.text is not None and args.text != schedule.action.get("text"):
-            self._check_text(schedule.action_kind, args.text)
-            changes["action"] = schedule.action | {"text": args.text}
-        if args.channel is not None:
-            channel = await self._target_channel(caller, args.channel)
-            if channel != schedule.channel_id:
-                await self._check_channel_quota(caller.team_id, channel)
-                changes["channel_id"] = channel
-        return changes, understood
-
-    def _new_trigger(
-        self, schedule: Schedule, args: UpdateScheduleArgs, now: datetime
-    ) -> tuple[AnyTrigger | None, str | None]:
-        zone = checked_zone(args.timezone or schedule.timezone)
-        if args.when is not None:
-            parsed = _parse(args.when, zone, now)
-            return parsed.trigger, parsed.description
-        if zone == schedule.timezone:
-            return None, None
-        trigger = reanchor(schedule.trigger, zone)
-        if trigger.next_after(now) is None:
-            raise ToolError(
-                f"in {zone} that time has already passed", "give a new time with `when` as well"
-            )
-        return trigger, None
-
     async def _apply(
         self, caller: Caller, schedule: Schedule, changes: dict[str, Any], now: datetime, what: str
     ) -> Schedule:
@@ -355,13 +335,6 @@ class SchedulerTools(Policy):
             )
             _log(verb, caller, schedule.name)
         return schedule_view(schedule)
-
-
-def _parse(when: str, zone: str, now: datetime) -> ParsedWhen:
-    try:
-        return parse_when(when, zone, now)
-    except ParseError as exc:
-        raise ToolError(exc.message, exc.hint or EXAMPLES) from exc
 
 
 def _checked_source(source: str) -> str:

@@ -1,7 +1,10 @@
 """What the tools say about a schedule and a run: plain dicts for the LLM and the UI.
 
-`schedule_view` is part of every tool's result: name, description, zone, the
-next runs as ISO strings in the schedule's zone, status, channel, action.
+`schedule_view` is part of every tool's result: name, description (the time,
+in English), zone, the next runs as ISO strings in the schedule's zone,
+status, channel and `target` ("channel", or "dm" when `channel` is the id of
+the person it is sent to), action; a digest adds its `source_channel` and
+`window_hours`, a workflow its `workflow`.
 `run_view` is one row of a schedule's history.
 """
 
@@ -13,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.records import Run, Schedule
 from scheduler.triggers import upcoming
+from tools.scheduler_tools.names import is_person_id
 from tools.timeparse import NEXT_RUNS
 
 # A tool's JSON-ready answer: a view, often with a few extra keys.
@@ -28,6 +32,7 @@ def schedule_view(schedule: Schedule) -> ToolResult:
         "next_runs": iso(_schedule_runs(schedule), schedule.timezone),
         "status": schedule.status,
         "channel": schedule.channel_id,
+        "target": "dm" if is_person_id(schedule.channel_id) else "channel",
         "action": schedule.action_kind,
         "text": schedule.action.get("text") or "",
         "created_by": schedule.created_by,
@@ -35,6 +40,7 @@ def schedule_view(schedule: Schedule) -> ToolResult:
     }
     if schedule.action_kind == "digest":
         view["window_hours"] = schedule.action.get("window_hours")
+        view["source_channel"] = schedule.action.get("source_channel") or schedule.channel_id
     if schedule.action_kind == "workflow":
         view["workflow"] = schedule.action.get("workflow")
     return view

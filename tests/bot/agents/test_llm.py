@@ -16,17 +16,13 @@ from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
 from tests.fakes.llm import FakeOpenAI, content, tool_call, tool_calls
+from tests.fakes.membership import Members
 from tools.scheduler_tools import Caller, CreateScheduleArgs, SchedulerTools
 
 NY = "America/New_York"
 ALICE = Caller(team_id="T1", user_id="UALICE", channel_id="CGENERAL", timezone=NY)
 BOB = Caller(team_id="T1", user_id="UBOB", channel_id="CGENERAL", timezone=NY)
 STANDUP = {"when": "every weekday at 9:30am", "text": "Standup in 5", "name": "standup"}
-
-
-class Members:
-    async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
-        return True
 
 
 @pytest.fixture

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.agents.offline import OfflineAgent, last_schedule, normalize, read_intent
+from bot.agents.offline import OfflineAgent, last_schedule
+from bot.agents.reading import normalize, read_intent
 from bot.agents.suggest import suggest
 from bot.agents.turn import AgentTurn, run_confirmed
 from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
+from tests.fakes.membership import Members
 from tools.scheduler_tools import Caller, CreateScheduleArgs, SchedulerTools
 
 NY = "America/New_York"
@@ -23,11 +25,6 @@ NOW = datetime(2026, 1, 5, 17, 0, tzinfo=UTC)
 ALICE = Caller(team_id="T1", user_id="UALICE", channel_id="CGENERAL", timezone=NY)
 BOB = Caller(team_id="T1", user_id="UBOB", channel_id="CENG", timezone=NY)
 CHANNELS = {"eng": "CENG", "general": "CGENERAL"}
-
-
-class Members:
-    async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
-        return True
 
 
 async def resolve(name: str) -> str | None:
@@ -193,10 +190,23 @@ async def test_help(lite: OfflineAgent) -> None:
     assert "I can schedule messages" in (await Thread(lite).say("")).text  # a bare mention
 
 
-async def test_a_person_named_in_a_reminder_stays_in_it(lite: OfflineAgent) -> None:
+async def test_remind_a_person_reaches_them_by_dm(lite: OfflineAgent) -> None:
     await Thread(lite).say("remind <@UBOB> to submit the report every friday at 4pm")
     [schedule] = await lite.tools.store.list_schedules("T1")
-    assert schedule.action["text"] == "Reminder for <@UBOB>: submit the report"
+    assert schedule.channel_id == "UBOB"  # the app's DM with Bob
+    assert schedule.action["text"] == "Reminder: submit the report (from <@UALICE>)"
+
+
+async def test_remind_me_reaches_the_person_asking_by_dm(lite: OfflineAgent) -> None:
+    await Thread(lite).say("in 20 minutes remind me to stretch")
+    [schedule] = await lite.tools.store.list_schedules("T1")
+    assert (schedule.channel_id, schedule.action["text"]) == ("UALICE", "Reminder: stretch")
+
+
+async def test_people_mentioned_in_a_message_stay_in_it(lite: OfflineAgent) -> None:
+    await Thread(lite).say('post "lunch with <@UBOB>?" every friday at noon in #eng')
+    [schedule] = await lite.tools.store.list_schedules("T1")
+    assert (schedule.channel_id, schedule.action["text"]) == ("CENG", "lunch with <@UBOB>?")
 
 
 async def test_history_stays_short(lite: OfflineAgent) -> None:

@@ -14,18 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands.grammar import (
-    ChannelRef,
-    SlashCommand,
-    SlashError,
-    format_command,
-    parse_slash,
-    suggest_command,
-)
+from bot.commands.command import ChannelRef, SlashCommand, SlashError
+from bot.commands.format import format_command, suggest_command
+from bot.commands.grammar import parse_slash
 from bot.commands.handler import handle_slash
 from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
+from tests.fakes.membership import Members
 from tools.scheduler_tools import Caller, SchedulerTools
 
 NY = "America/New_York"
@@ -72,6 +68,39 @@ CASES = [
          {"text": "Robert'); DROP TABLE schedules;--"}),
     Case('EVERY DAY AT 9AM "shouting"', "create", {"text": "shouting"}),
     Case('every day at 9 "line one\nline two"', "create", {"text": "line one\nline two"}),
+    # DMs, digests, agent prompts, workflows
+    Case("in 20 minutes remind me to stretch", "create",
+         {"text": "Reminder: stretch", "channel": ChannelRef(user="me"), "action": "message"}),
+    Case("every friday at 4pm remind <@U0DANA> to send the report", "create",
+         {"text": "Reminder: send the report", "channel": ChannelRef(user="U0DANA")}),
+    Case("every friday at 4pm remind <@U0DANA> in #eng to send the report", "create",
+         {"text": "Reminder for <@U0DANA>: send the report", "channel": ENG}),
+    Case("digest #support every weekday at 9am", "create",
+         {"action": "digest", "source": ChannelRef(name="support"), "channel": None,
+          "when": "every weekday at 9am"}),
+    Case("digest #support every weekday at 9am in #leads", "create",
+         {"action": "digest", "source": ChannelRef(name="support"),
+          "channel": ChannelRef(name="leads")}),
+    Case("post a digest of #support of the last 3 days every monday at 9am", "create",
+         {"action": "digest", "window_hours": 72}),
+    Case("every friday at 4pm summarize #eng into #leads", "create",
+         {"action": "digest", "source": ENG, "channel": ChannelRef(name="leads")}),
+    Case("a daily digest of this channel at 6pm", "create",
+         {"action": "digest", "source": ChannelRef(), "when": "at 6pm daily"}),
+    Case("every morning at 8 ask: what changed in #eng yesterday?", "create",
+         {"action": "agent", "text": "what changed in #eng yesterday?", "channel": None,
+          "when": "every morning at 8"}),
+    Case('every morning at 8 ask "what changed?"', "create",
+         {"action": "agent", "text": "what changed?"}),
+    Case("every monday at 9am run the weekly-report workflow", "create",
+         {"action": "workflow", "workflow": "weekly-report", "when": "every monday at 9am"}),
+    # edit and when
+    Case("edit standup 9:30am", "edit", {"name": "standup", "when": "9:30am", "text": None}),
+    Case('update standup "New text"', "edit", {"name": "standup", "when": None,
+                                               "text": "New text"}),
+    Case("change standup every friday at 4pm in #eng", "edit",
+         {"when": "every friday at 4pm", "channel": ENG}),
+    Case("when standup", "when", {"name": "standup"}),
     # list
     Case("list", "list", {"scope": "all"}),
     Case("LIST mine", "list", {"scope": "mine"}),
@@ -123,6 +152,10 @@ CASES = [
     Case("delete <script>alert(1)</script>", ERROR, {"message": "not a schedule name"}),
     Case("run ../../etc/passwd", ERROR, {"message": "not a schedule name"}),
     Case(f"pause {'x' * 101}", ERROR, {"message": "at most 100"}),
+    Case("edit standup", ERROR, {"message": "What should change"}),
+    Case("when", ERROR, {"message": "Which schedule"}),
+    Case("digest #support of the last 30 days every monday at 9am", ERROR,
+         {"message": "at most the last 7 days"}),
     Case('every day at 9 "nul\x00byte"', ERROR, {"message": "control characters"}),
     Case("x" * 4001, ERROR, {"message": "at most 4,000"}),
 ]  # fmt: skip
@@ -200,16 +233,6 @@ def test_parse_without_now_still_splits() -> None:
 
 
 # --------------------------------------------------------------------------- the handler
-
-
-class Members:
-    """Everyone is in every channel except those in `outside`."""
-
-    def __init__(self, outside: frozenset[str] = frozenset()) -> None:
-        self.outside = outside
-
-    async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
-        return channel_id not in self.outside
 
 
 ALICE = Caller(team_id="T1", user_id="UALICE", channel_id="CGENERAL", timezone=NY)

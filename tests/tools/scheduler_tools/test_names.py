@@ -9,11 +9,15 @@ from hypothesis import strategies as st
 from tools.scheduler_tools import (
     IANA_HINT,
     MAX_NAME,
+    TARGET_HINT,
+    Target,
     ToolError,
     channel_id,
     checked_zone,
     derive_name,
+    is_person_id,
     slugify,
+    target_ref,
 )
 
 
@@ -60,6 +64,36 @@ def test_channel_arguments_follow_slacks_id_rules(raw: str) -> None:
 
 def test_channel_mentions_may_have_an_empty_label() -> None:
     assert channel_id("<#C0123ABC|>") == "C0123ABC"
+
+
+@pytest.mark.parametrize(
+    ("raw", "target"),
+    [
+        ("me", Target("dm", "UME")),
+        (" ME ", Target("dm", "UME")),
+        ("<@U0123ABC>", Target("dm", "U0123ABC")),
+        ("<@U0123ABC|dana>", Target("dm", "U0123ABC")),
+        ("W0123ABC", Target("dm", "W0123ABC")),
+        ("<#C0123ABC|eng>", Target("channel", "C0123ABC")),
+        ("G0123ABC", Target("channel", "G0123ABC")),
+        ("D0123ABC", Target("channel", "D0123ABC")),
+    ],
+)
+def test_targets_are_channels_or_people(raw: str, target: Target) -> None:
+    assert target_ref(raw, "UME") == target
+    assert is_person_id(target.id) == (target.kind == "dm")
+
+
+@pytest.mark.parametrize("raw", ["@dana", "dana", "#eng", "u0123abc", "<@U0123ABC", "myself"])
+def test_other_targets_are_refused_with_both_spellings_as_the_hint(raw: str) -> None:
+    with pytest.raises(ToolError) as info:
+        target_ref(raw, "UME")
+    assert info.value.hint == TARGET_HINT
+    assert "<#C0123ABC|eng>" in TARGET_HINT and "<@U0123ABC>" in TARGET_HINT
+
+
+def test_no_stored_target_is_a_person() -> None:
+    assert not is_person_id(None) and not is_person_id("")
 
 
 def test_zone_arguments_are_canonical_or_refused_with_the_closest() -> None:

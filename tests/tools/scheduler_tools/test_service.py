@@ -12,25 +12,27 @@ import pytest
 from scheduler.clock import VirtualClock
 from scheduler.planning import plan_slots
 from scheduler.store import Store
+from tests.tools.scheduler_tools.support import (
+    ADMIN,
+    ALICE,
+    BOB,
+    EVE,
+    NY,
+    create,
+    refused,
+    snapshot,
+)
 from tools.scheduler_tools import (
-    Caller,
     CreateScheduleArgs,
     HistoryArgs,
     ListSchedulesArgs,
     NameArgs,
     PreviewArgs,
-    Quotas,
     SchedulerTools,
     TimezoneArgs,
-    ToolError,
     UpdateScheduleArgs,
 )
 
-NY = "America/New_York"
-ALICE = Caller("T1", "UALICE", "CENG", NY)
-BOB = Caller("T1", "UBOB", "CENG", NY)
-ADMIN = Caller("T1", "UADMIN", "CENG", NY, is_admin=True)
-EVE = Caller("T2", "UEVE", "CENG", NY)  # another workspace
 TOOL_NAMES = {
     "create_schedule",
     "update_schedule",
@@ -44,56 +46,6 @@ TOOL_NAMES = {
     "preview_when",
     "set_timezone",
 }
-
-
-class FakeMembership:
-    """Who is in which channel: a set of (channel, user) pairs."""
-
-    def __init__(self, pairs: set[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
-        return (channel_id, user_id) in self.pairs
-
-
-MEMBERS = {
-    ("CENG", "UALICE"),
-    ("CENG", "UBOB"),
-    ("CENG", "UADMIN"),
-    ("CENG", "UEVE"),
-    ("CRANDOM", "UALICE"),
-    ("COPS", "UALICE"),
-}
-
-
-@pytest.fixture
-def tools(store: Store, clock: VirtualClock) -> SchedulerTools:
-    quotas = Quotas(max_per_channel=3, max_per_user=4, min_interval_s=300, max_text=50)
-    return SchedulerTools(
-        store, clock, FakeMembership(set(MEMBERS)), quotas, workflows=("weekly-report",)
-    )
-
-
-async def create(tools: SchedulerTools, caller: Caller = ALICE, **kw: Any) -> dict[str, Any]:
-    args = {"when": "every weekday at 9am", "text": "Standup time"} | kw
-    return await tools.create_schedule(caller, CreateScheduleArgs(**args))
-
-
-async def refused(call: Any) -> ToolError:
-    with pytest.raises(ToolError) as info:
-        await call
-    assert info.value.error and info.value.hint
-    return info.value
-
-
-async def snapshot(store: Store) -> list[Any]:
-    """Everything a tool might write, to prove a refusal wrote nothing."""
-    state: list[Any] = []
-    for team in ("T1", "T2"):
-        state.append([s.to_dict() for s in await store.list_schedules(team)])
-        state.append(await store.list_audit(team))
-    state.append([r.to_dict() for r, _ in await store.list_runs()])
-    return state
 
 
 # --------------------------------------------------------------------------- create and views

@@ -1,0 +1,154 @@
+"""Each kind of schedule, end to end: asked for by mention and by /tock, fired, posted.
+
+The bot runs in HTTP mode against the emulator on the engine's VirtualClock
+(Monday 2026-01-05 07:00 in New York, where alice lives); what is checked is
+what landed in the emulator, never the words of the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import Message, SlackEmulator
+from bot.runtime import Bot, running_bot
+from scheduler.clock import VirtualClock
+from tests.bot.harness import all_text, bot_posts, bot_settings, reply_to, settle, slash_answer
+from tests.fakes.llm import FakeOpenAI, content
+
+
+@pytest.fixture
+async def bot(emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock) -> AsyncIterator[Bot]:
+    async with running_bot(bot_settings(emulator, tmp_path), clock=clock) as running:
+        yield running
+
+
+async def mention(emulator: SlackEmulator, bot: Bot, text: str, channel: str = "general") -> str:
+    """@mention the bot as alice; the text of its reply in the thread."""
+    asked: Message
+    asked, event = emulator.mention_event(channel, "alice", text)
+    assert (await emulator.send_event(bot.events_url, event)).status == 200
+    return all_text(await reply_to(emulator, asked))
+
+
+async def slash(emulator: SlackEmulator, bot: Bot, text: str, channel: str = "general") -> str:
+    body = await slash_answer(emulator, bot, text, channel=channel)
+    return str(body.get("text", "")) + str(body.get("blocks", ""))
+
+
+def chatter(emulator: SlackEmulator) -> None:
+    """What people said in #random: what a digest of it must be about."""
+    emulator.post_as_user("random", "bob", "the deploy is done, see https://example.com/ci")
+    emulator.post_as_user("random", "alice", "thanks! closing the incident")
+    emulator.post_as_user("random", "bob", "retro on thursday")
+
+
+async def nine_am(clock: VirtualClock, bot: Bot) -> None:
+    await clock.advance(hours=2)  # 07:00 → 09:00 in New York
+    await settle(bot)
+
+
+async def test_a_digest_by_mention_summarizes_the_source_into_this_channel(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    chatter(emulator)
+    answer = await mention(emulator, bot, "post a digest of #random every weekday at 9am")
+    random_id = emulator.channel("random").id
+    assert f"<#{random_id}>" in answer
+    [schedule] = await bot.store.list_schedules(emulator.team.id)
+    assert (schedule.action_kind, schedule.action["source_channel"]) == ("digest", random_id)
+
+    await nine_am(clock, bot)
+    [post] = bot_posts(emulator, "general")
+    bob = emulator.user("bob").id
+    assert post.text.startswith(f"*Digest of <#{random_id}>, last 24h*")
+    assert "3 messages" in post.text and f"<@{bob}>: 2" in post.text
+    assert "https://example.com/ci" in post.text
+    assert "digest of" not in post.text.lower().split("\n", 1)[1]  # not the request's words
+
+
+async def test_a_digest_by_slash_posts_into_the_channel_named(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    chatter(emulator)
+    answer = await slash(
+        emulator, bot, "digest #random every weekday at 9am in #general", channel="random"
+    )
+    assert "Scheduled" in answer
+    await nine_am(clock, bot)
+    [post] = bot_posts(emulator, "general")
+    assert post.text.startswith(f"*Digest of <#{emulator.channel('random').id}>")
+    assert bot_posts(emulator, "random") == []
+
+
+async def test_a_digest_of_a_channel_the_bot_cannot_read_is_refused_up_front(
+    bot: Bot, emulator: SlackEmulator
+):
+    emulator.add_channel("secret", members=[emulator.user("alice").id], bot_member=False)
+    answer = await mention(emulator, bot, "post a digest of #secret every weekday at 9am")
+    assert "can't read" in answer and "/invite @tock" in answer
+    assert await bot.store.list_schedules(emulator.team.id) == []
+
+
+async def test_an_agent_schedule_without_an_llm_is_refused_with_a_way_out(
+    bot: Bot, emulator: SlackEmulator
+):
+    asked = "every morning at 8 ask: what changed in #eng yesterday?"
+    assert "needs an LLM" in await mention(emulator, bot, asked)
+    assert "needs an LLM" in await slash(emulator, bot, asked)
+    assert await bot.store.list_schedules(emulator.team.id) == []
+
+
+async def test_an_agent_schedule_posts_the_llms_answer(
+    emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock
+):
+    async with FakeOpenAI() as fake:
+        settings = bot_settings(
+            emulator, tmp_path, openai_api_key="test-key", openai_base_url=fake.base_url
+        )
+        async with running_bot(settings, clock=clock) as bot:
+            answer = await slash(emulator, bot, "every day at 9am ask: what changed yesterday?")
+            assert "Scheduled" in answer
+            [schedule] = await bot.store.list_schedules(emulator.team.id)
+            assert (schedule.action_kind, schedule.action["text"]) == (
+                "agent",
+                "what changed yesterday?",
+            )
+            fake.script(content("Two deploys and one incident, all closed."))
+            await nine_am(clock, bot)
+            [post] = bot_posts(emulator, "general")
+            assert post.text == "Two deploys and one incident, all closed."
+            assert fake.requests[-1]["messages"][-1]["content"] == "what changed yesterday?"
+
+
+async def test_a_workflow_schedule_by_mention_and_by_slash(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    assert "Scheduled" in await mention(
+        emulator, bot, "run the heartbeat workflow every weekday at 9am"
+    )
+    assert "Scheduled" in await slash(
+        emulator, bot, "every weekday at 9am run the heartbeat workflow", channel="random"
+    )
+    refused = await mention(emulator, bot, "run the weekly-report workflow every monday at 9am")
+    assert "no workflow named" in refused and "heartbeat" in refused  # the known ones
+
+    await nine_am(clock, bot)
+    for channel in ("general", "random"):
+        [post] = bot_posts(emulator, channel)
+        assert "Workflow *heartbeat* ran" in post.text
+    assert len(await bot.store.list_schedules(emulator.team.id)) == 2
+
+
+async def test_remind_a_person_by_slash_lands_in_their_dm(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    bob, alice = emulator.user("bob").id, emulator.user("alice").id
+    answer = await slash(emulator, bot, f"every day at 9am remind <@{bob}> to send the report")
+    assert "Scheduled" in answer
+    await nine_am(clock, bot)
+    [post] = bot_posts(emulator, emulator.dm_channel(bob).id)
+    assert post.text == f"Reminder: send the report (from <@{alice}>)"
+    assert bot_posts(emulator, "general") == []
