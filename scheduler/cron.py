@@ -1,6 +1,9 @@
 """Five-field cron: validation, fire times and English descriptions.
 
 Pure functions of (expression, timezone, instant); no clock, no I/O.
+Beyond the plain fields it takes what cronsim evaluates and people paste:
+day-of-month `L` (the last day) and `LW` (the last weekday), day-of-week `5L`
+(the last Friday) and `1#2` (the second Monday), also in lists (`5#1,5#3`).
 Fire-time arithmetic is cronsim's, because it follows Debian cron across DST
 (a job in the skipped hour runs once right after the gap; a job in the repeated
 hour runs once; jobs with a wildcard hour follow the wall clock). croniter 7.0
@@ -43,6 +46,11 @@ _FIELDS = (
     ("day-of-week", 0, 7, {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}),
 )
 _ATOM = re.compile(r"^(?:\*|(?P<lo>\w+)(?:-(?P<hi>\w+))?)(?:/(?P<step>\w+))?$")
+# A day-of-week item naming one weekday of the month: "5L" (last Friday), "1#2", "MON#2".
+_NTH = re.compile(r"^(?P<day>[0-9]+|[A-Z]{3})(?:(?P<last>L)|#(?P<nth>[0-9]*))$", re.I)
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_RANGE_END = re.compile(r"\b([0-9]{2}):(?:00|59) (AM|PM)\b")
+_WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
 @lru_cache(maxsize=4096)  # pure; the engine re-reads the same expressions constantly
@@ -86,8 +94,9 @@ def _check_field(value: str, name: str, lo: int, hi: int, names: dict[str, int])
     """
     items = []
     for item in value.split(","):
-        if name == "day-of-month" and item.upper() == "L":
-            items.append(item)
+        special = _special_item(item, name, lo, hi, names)
+        if special is not None:
+            items.append(special)
             continue
         match = _ATOM.match(item)
         if not match:
@@ -103,6 +112,33 @@ def _check_field(value: str, name: str, lo: int, hi: int, names: dict[str, int])
             raise CronError(f"{name} step {step!r} must be a whole number of at least 1")
         items.append(match.group("lo") if start is not None and start == end else item)
     return ",".join(items)
+
+
+def _special_item(item: str, name: str, lo: int, hi: int, names: dict[str, int]) -> str | None:
+    """`L`/`LW` in day-of-month and `5L`/`1#2` in day-of-week, checked and in
+    cronsim's spelling (a number before `L`); None for any other item."""
+    upper = item.upper()
+    if name == "day-of-month":
+        if upper in ("L", "LW"):
+            return upper
+        if upper.endswith("W"):
+            raise CronError(
+                f"day-of-month {item!r}: of the W forms only LW (the last weekday) is supported"
+            )
+        return None
+    if name != "day-of-week" or not ("#" in upper or upper.endswith("L")):
+        return None
+    if upper == "L":
+        raise CronError("day-of-week 'L' needs a weekday before it, e.g. 5L (the last Friday)")
+    match = _NTH.match(upper)
+    if not match:
+        raise CronError(f"day-of-week {item!r}: '#' and 'L' take one weekday, e.g. 1#2 or 5L")
+    day = _check_number(match["day"], name, lo, hi, names)
+    if match["last"]:
+        return f"{day}L"
+    if not match["nth"].isdigit() or not 1 <= int(match["nth"]) <= 5:
+        raise CronError(f"day-of-week {item!r}: the week of the month after '#' must be 1-5")
+    return f"{day}#{int(match['nth'])}"
 
 
 def _check_number(token: str, name: str, lo: int, hi: int, names: dict[str, int]) -> int:
@@ -144,13 +180,84 @@ def next_after(expr: str, tz: str | tzinfo, after: datetime) -> datetime:
 def describe(expr: str) -> str:
     """An English description, e.g. 'At 09:30, Monday through Friday'."""
     normalized = validate(expr)
+    fields = normalized.split(" ")
+    days = fields[4].split(",")
+    try:
+        if len(days) > 1 and any("#" in d or d.endswith("L") for d in days):
+            # cron-descriptor garbles lists of "#" ("on the  Friday and Friday"):
+            # describe the first item, then say the whole list in its place.
+            first = _descriptor(" ".join([*fields[:4], days[0]]))
+            text = first.replace(f"on {_day_item_text(days[0])}", f"on {_day_list_text(days)}")
+        else:
+            text = _descriptor(normalized)
+    except Exception:  # a description must never break a valid schedule
+        return f"cron {normalized}"
+    if fields[0].isdigit():
+        # cron-descriptor says an hour range as "09:00 AM and 05:59 PM" whatever
+        # the minute; with one minute that hides when it fires (9:00 ... 17:00).
+        text = _RANGE_END.sub(rf"\1:{int(fields[0]):02d} \2", text)
+    return text
+
+
+def _descriptor(expr: str) -> str:
     options = Options()
     options.use_24hour_time_format = False
     options.verbose = False
-    try:
-        return ExpressionDescriptor(normalized, options).get_description()
-    except Exception:  # a description must never break a valid schedule
-        return f"cron {normalized}"
+    return ExpressionDescriptor(expr, options).get_description()
+
+
+def _day_item_text(item: str) -> str:
+    """How cron-descriptor says one day-of-week item: "the first Monday of the month"."""
+    if "#" in item:
+        day, nth = item.split("#")
+        return f"the {_ORDINALS[int(nth) - 1]} {_WEEKDAYS[int(day) % 7]} of the month"
+    if item.endswith("L"):
+        return f"the last {_WEEKDAYS[int(item[:-1]) % 7]} of the month"
+    return _WEEKDAYS[int(item) % 7]
+
+
+def _day_list_text(items: list[str]) -> str:
+    """ "the first and third Friday of the month", "Monday and the last Friday of the month"."""
+    by_day: dict[int, list[str]] = {}
+    plain: list[str] = []
+    for item in items:
+        if "#" in item:
+            day, nth = item.split("#")
+            by_day.setdefault(int(day) % 7, []).append(_ORDINALS[int(nth) - 1])
+        elif item.endswith("L"):
+            by_day.setdefault(int(item[:-1]) % 7, []).append("last")
+        else:
+            plain.append(_day_item_text(item))
+    nths = [f"the {_join(which)} {_WEEKDAYS[day]}" for day, which in by_day.items()]
+    return _join([*plain, _join(nths) + " of the month"])
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def day_or_intent(expr: str) -> str | None:
+    """The expression meant by the classic mistake `0 10 1-7 * 1`, or None.
+
+    Cron ORs a restricted day-of-month with a restricted day-of-week, so
+    `0 10 1-7 * 1` runs on days 1-7 *and* on every Monday. Written with one
+    week of the month (1-7, 8-14, 15-21, 22-28) and plain weekdays, it was
+    almost surely meant as "the first Monday": `0 10 * * 1#1`.
+    """
+    minute, hour, dom, month, dow = validate(expr).split(" ")
+    week = re.fullmatch(r"(1|8|15|22)-([0-9]+)", dom)
+    if not week or int(week[2]) != int(week[1]) + 6 or dow.startswith("*"):
+        return None
+    if any("#" in item or item.endswith("L") or "/" in item for item in dow.split(",")):
+        return None
+    nth = (int(week[1]) + 6) // 7
+    days: list[int] = []
+    for item in dow.split(","):
+        lo, _, hi = item.partition("-")
+        first = _check_number(lo, "day-of-week", 0, 7, _FIELDS[4][3])
+        last = _check_number(hi, "day-of-week", 0, 7, _FIELDS[4][3]) if hi else first
+        days.extend(d % 7 for d in range(first, last + 1))
+    return " ".join([minute, hour, "*", month, ",".join(f"{d}#{nth}" for d in sorted(set(days)))])
 
 
 def utc(instant: datetime) -> datetime:

@@ -151,6 +151,55 @@ SYNTAX = [
     ),
 ]
 
+EXTENSIONS = [
+    # (expr, after, expected fires in UTC): the L, LW, L-weekday and # forms
+    (
+        "0 10 * * 1#1",  # the first Monday
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-02T10:00:00+00:00", "2026-04-06T10:00:00+00:00", "2026-05-04T10:00:00+00:00"],
+    ),
+    (
+        "0 10 * * MON#1",
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-02T10:00:00+00:00", "2026-04-06T10:00:00+00:00", "2026-05-04T10:00:00+00:00"],
+    ),
+    (
+        "0 15 * * 2#2,2#4",  # the second and fourth Tuesday
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-10T15:00:00+00:00", "2026-03-24T15:00:00+00:00", "2026-04-14T15:00:00+00:00"],
+    ),
+    (
+        "0 10 * * 5#1,5#3",
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-06T10:00:00+00:00", "2026-03-20T10:00:00+00:00", "2026-04-03T10:00:00+00:00"],
+    ),
+    (
+        "0 17 * * 5L",  # the last Friday
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-27T17:00:00+00:00", "2026-04-24T17:00:00+00:00", "2026-05-29T17:00:00+00:00"],
+    ),
+    (
+        "0 17 * * 0L",  # the last Sunday (7L too)
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-29T17:00:00+00:00", "2026-04-26T17:00:00+00:00", "2026-05-31T17:00:00+00:00"],
+    ),
+    (
+        "0 17 LW * *",  # the last weekday: March 31 is a Tuesday, May 31 a Sunday
+        "2026-03-01T00:00:00+00:00",
+        ["2026-03-31T17:00:00+00:00", "2026-04-30T17:00:00+00:00", "2026-05-29T17:00:00+00:00"],
+    ),
+    (
+        "0 9 * 11 4#4",  # Thanksgiving
+        "2026-01-01T00:00:00+00:00",
+        ["2026-11-26T09:00:00+00:00", "2027-11-25T09:00:00+00:00", "2028-11-23T09:00:00+00:00"],
+    ),
+    (
+        "0 9 * 2 1#5",  # a fifth Monday in February: only when Feb 29 is a Monday
+        "2026-01-01T00:00:00+00:00",
+        ["2044-02-29T09:00:00+00:00"],
+    ),
+]
+
 MACROS = [
     ("@hourly", "2026-01-01T00:00:00+00:00", ["2026-01-01T01:00:00+00:00"]),
     ("@daily", "2026-01-01T00:00:00+00:00", ["2026-01-02T00:00:00+00:00"]),
@@ -166,6 +215,74 @@ MACROS = [
 @pytest.mark.parametrize(("expr", "after", "expected"), SYNTAX)
 def test_it_handles_syntax(expr: str, after: str, expected: list[str]) -> None:
     assert runs(expr, "UTC", after, len(expected)) == expected
+
+
+@pytest.mark.parametrize(("expr", "after", "expected"), EXTENSIONS)
+def test_it_handles_the_l_and_hash_extensions(expr: str, after: str, expected: list[str]) -> None:
+    assert [r.isoformat() for r in utc_runs(expr, "UTC", after, len(expected))] == expected
+
+
+@pytest.mark.parametrize(
+    ("expr", "normal"),
+    [
+        ("0 10 * * mon#1", "0 10 * * 1#1"),
+        ("0 10 * * fri#1,fri#3", "0 10 * * 5#1,5#3"),
+        ("0 10 lw * *", "0 10 LW * *"),
+        ("0 10 * * 5l", "0 10 * * 5L"),
+        ("0 10 * * 7#2", "0 10 * * 7#2"),
+        ("0 10 * * 1#01", "0 10 * * 1#1"),
+    ],
+)
+def test_it_normalizes_the_extensions(expr: str, normal: str) -> None:
+    assert cron.normalize(expr) == normal
+
+
+def test_it_handles_dst_spring_forward_new_york_nth_weekday() -> None:
+    # The second Sunday of March 2026 is the change itself: 02:30 runs at 03:00.
+    assert runs("30 2 * * 0#2", NY, "2026-03-01T00:00:00-05:00", 2) == [
+        "2026-03-08T03:00:00-04:00",
+        "2026-04-12T02:30:00-04:00",
+    ]
+
+
+def test_it_handles_dst_fall_back_berlin_last_sunday() -> None:
+    # The last Sunday of October is the change: 02:30 happens twice and runs once.
+    assert runs("30 2 * * 0L", BERLIN, "2026-10-01T00:00:00+02:00", 2) == [
+        "2026-10-25T02:30:00+02:00",
+        "2026-11-29T02:30:00+01:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expr", "intended"),
+    [
+        ("0 10 1-7 * 1", "0 10 * * 1#1"),
+        ("0 10 8-14 * MON", "0 10 * * 1#2"),
+        ("30 9 15-21 * 2,4", "30 9 * * 2#3,4#3"),
+        ("0 9 22-28 * 1-5", "0 9 * * 1#4,2#4,3#4,4#4,5#4"),
+        ("0 9 1-7 6 0", "0 9 * 6 0#1"),
+        ("0 9 1-7 * 7", "0 9 * * 0#1"),
+    ],
+)
+def test_it_names_what_a_week_of_days_or_a_weekday_was_meant_to_be(
+    expr: str, intended: str
+) -> None:
+    assert cron.day_or_intent(expr) == intended
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "0 10 1-7 * *",
+        "0 10 * * 1",
+        "0 10 1-8 * 1",
+        "0 10 2-8 * 1",
+        "0 10 1,15 * 1",
+        "0 10 1-7 * 1#1",
+    ],
+)
+def test_it_leaves_other_day_combinations_alone(expr: str) -> None:
+    assert cron.day_or_intent(expr) is None
 
 
 @pytest.mark.parametrize(("expr", "after", "expected"), MACROS)
@@ -276,9 +393,17 @@ REFUSALS = [
     ("1,,2 * * * *", "minute '' is not a number, range, list or step"),
     ("1-2-3 * * * *", "minute '1-2-3' is not a number, range, list or step"),
     ("0 0 ? * *", "day-of-month '?' is not a number, range, list or step"),
-    ("0 0 * * 1#2", "day-of-week '1#2' is not a number, range, list or step"),
-    ("0 0 * * 5L", "day-of-week '5L' is not a number"),
-    ("0 0 LW * *", "day-of-month 'LW' is not a number"),
+    # 1#2, 5L and LW are cron now (see EXTENSIONS); their misspellings are not.
+    ("0 0 * * 1#6", "day-of-week '1#6': the week of the month after '#' must be 1-5"),
+    ("0 0 * * 1#0", "day-of-week '1#0': the week of the month after '#' must be 1-5"),
+    ("0 0 * * 1#", "day-of-week '1#': the week of the month after '#' must be 1-5"),
+    ("0 0 * * 8#1", "day-of-week 8 is outside 0-7"),
+    ("0 0 * * 8L", "day-of-week 8 is outside 0-7"),
+    ("0 0 * * L", "day-of-week 'L' needs a weekday before it, e.g. 5L (the last Friday)"),
+    ("0 0 * * 1-5#1", "day-of-week '1-5#1': '#' and 'L' take one weekday, e.g. 1#2 or 5L"),
+    ("0 0 * * JAN#1", "day-of-week 'JAN' is not a number"),
+    ("0 0 15W * *", "day-of-month '15W': of the W forms only LW (the last weekday) is supported"),
+    ("0 0 1#1 * *", "day-of-month '1#1' is not a number, range, list or step"),
     ("0 0 * MON *", "month 'MON' is not a number"),
     ("0 0 * * JAN", "day-of-week 'JAN' is not a number"),
     ("0 L * * *", "hour 'L' is not a number"),
@@ -635,6 +760,27 @@ DESCRIPTIONS = [
     ("0 0 L * *", "At 12:00 AM, on the last day of the month"),
     ("0 9 * JAN-MAR *", "At 09:00 AM, January through March"),
     ("0 0 1,15 * *", "At 12:00 AM, on day 1 and 15 of the month"),
+    # one minute: the hour range says the first and last fire, not "05:59 PM"
+    (
+        "0 9-17 * * 1-5",
+        "At 0 minutes past the hour, between 09:00 AM and 05:00 PM, Monday through Friday",
+    ),
+    ("30 9-16 * * *", "At 30 minutes past the hour, between 09:30 AM and 04:30 PM"),
+    ("0 0-2,22,23 * * *", "At 12:00 AM through 02:00 AM, 10:00 PM, and 11:00 PM"),
+    ("*/30 9-11 * * *", "Every 30 minutes, between 09:00 AM and 11:59 AM"),
+    ("0 10 * * 1#1", "At 10:00 AM, on the first Monday of the month"),
+    ("0 17 * * 5L", "At 05:00 PM, on the last Friday of the month"),
+    ("0 17 LW * *", "At 05:00 PM, on the last weekday of the month"),
+    # cron-descriptor says lists of "#" as "on the  Friday and Friday"
+    ("0 10 * * 5#1,5#3", "At 10:00 AM, on the first and third Friday of the month"),
+    ("0 15 * * 2#2,2#4", "At 03:00 PM, on the second and fourth Tuesday of the month"),
+    ("0 10 * * 5#1,5L", "At 10:00 AM, on the first and last Friday of the month"),
+    ("0 12 * * 1#1,5#3", "At 12:00 PM, on the first Monday and the third Friday of the month"),
+    (
+        "0 9 * 3,6,9,12 3#1,3#3",
+        "At 09:00 AM, on the first and third Wednesday of the month, "
+        "only in March, June, September, and December",
+    ),
 ]
 
 
@@ -692,8 +838,18 @@ def field(lo: int, hi: int, names: list[str] | None = None) -> st.SearchStrategy
 
 def day_of_month() -> st.SearchStrategy[str]:
     plain = field(1, 31)
-    with_last = st.lists(st.one_of(st.just("L"), plain), min_size=1, max_size=3).map(",".join)
+    last = st.sampled_from(["L", "LW"])
+    with_last = st.lists(st.one_of(last, plain), min_size=1, max_size=3).map(",".join)
     return st.one_of(plain, with_last)
+
+
+def day_of_week() -> st.SearchStrategy[str]:
+    """Plain weekdays, or lists mixing them with "2#3" and "5L"."""
+    day = st.integers(0, 7)
+    nth = st.tuples(day, st.integers(1, 5)).map(lambda t: f"{t[0]}#{t[1]}")
+    last = day.map(lambda d: f"{d}L")
+    items = st.lists(st.one_of(nth, last, day.map(str)), min_size=1, max_size=3)
+    return st.one_of(field(0, 7, DAYS), items.map(",".join))
 
 
 expressions = st.tuples(
@@ -701,7 +857,7 @@ expressions = st.tuples(
     field(0, 23),
     day_of_month(),
     field(1, 12, MONTHS),
-    field(0, 7, DAYS),
+    day_of_week(),
 ).map(" ".join)
 starts = st.one_of(
     st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC)),
@@ -735,14 +891,28 @@ def expand(text: str, lo: int, hi: int, names: list[str] | None = None) -> set[i
     return values
 
 
+def last_weekday(day: date) -> int:
+    last = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    return last.day - max(0, last.isoweekday() - 5)
+
+
 def matches_day(expr: str, day: date) -> bool:
     """Day-of-month and day-of-week, OR-ed unless either starts with a star."""
     _, _, dom, _, dow = expr.split()
-    days = expand(dom, 1, 31)
     last = calendar.monthrange(day.year, day.month)[1]
+    dom_items = dom.split(",")
+    days = expand(",".join(i for i in dom_items if i != "LW") or "0", 1, 31)
     dom_ok = day.day in days or (-1 in days and day.day == last)
-    weekdays = {d % 7 for d in expand(dow, 0, 7, DAYS)}
-    dow_ok = day.isoweekday() % 7 in weekdays
+    dom_ok = dom_ok or ("LW" in dom_items and day.day == last_weekday(day))
+    weekday = day.isoweekday() % 7
+    plain = [i for i in dow.split(",") if "#" not in i and not i.endswith("L")]
+    dow_ok = bool(plain) and weekday in {d % 7 for d in expand(",".join(plain), 0, 7, DAYS)}
+    for item in dow.split(","):
+        if "#" in item:
+            wanted, nth = (int(v) for v in item.split("#"))
+            dow_ok = dow_ok or (weekday == wanted % 7 and (day.day - 1) // 7 + 1 == nth)
+        elif item.endswith("L"):
+            dow_ok = dow_ok or (weekday == int(item[:-1]) % 7 and day.day > last - 7)
     if dom.startswith("*") or dow.startswith("*"):
         return dom_ok and dow_ok
     return dom_ok or dow_ok

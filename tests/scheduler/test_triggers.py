@@ -1,5 +1,5 @@
-"""scheduler.triggers: once, interval and cron triggers, their dict form, and the math
-on top (upcoming fires, the shortest gap, the same schedule in another zone)."""
+"""scheduler.triggers: once, interval, cron, rrule and bounded triggers, their dict form,
+and the math on top (upcoming fires, the shortest gap, the same schedule in another zone)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from hypothesis import strategies as st
 
 from scheduler.errors import CronError, SchedulerError, TriggerError
 from scheduler.triggers import (
+    MAX_COUNT,
     UNITS,
     AnyTrigger,
+    BoundedTrigger,
     CronTrigger,
     IntervalTrigger,
     OnceTrigger,
+    RRuleTrigger,
     reanchor,
     shortest_gap,
     trigger_from_dict,
@@ -476,6 +479,251 @@ def test_cron_trigger_refuses_bad_cron_and_bad_zones() -> None:
         CronTrigger("0 9 * * *", "New York")
 
 
+# --- rrule ----------------------------------------------------------------------
+
+EVERY_OTHER_MON_WED = "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;BYHOUR=10;BYMINUTE=0"
+
+
+def test_rrule_runs_every_other_week_from_its_start() -> None:
+    trigger = RRuleTrigger((EVERY_OTHER_MON_WED,), iso("2026-03-04T00:00:00-05:00"), NY)
+    fires = chain(trigger, iso("2026-03-01T00:00:00-05:00"), 5)
+    assert isos(fires) == [
+        "2026-03-04T10:00:00-05:00",  # the start's week (Mon Mar 2 is before the start)
+        "2026-03-16T10:00:00-04:00",
+        "2026-03-18T10:00:00-04:00",
+        "2026-03-30T10:00:00-04:00",
+        "2026-04-01T10:00:00-04:00",
+    ]
+
+
+def test_rrule_rules_are_a_union_in_order_and_once_each() -> None:
+    rules = ("FREQ=DAILY;BYHOUR=9,13;BYMINUTE=0", "FREQ=DAILY;BYHOUR=13;BYMINUTE=0,30")
+    trigger = RRuleTrigger(rules, iso("2026-03-01T00:00:00+00:00"), "UTC")
+    fires = chain(trigger, iso("2026-03-02T08:00:00+00:00"), 4)
+    assert [f.strftime("%d %H:%M") for f in fires] == [
+        "02 09:00",
+        "02 13:00",
+        "02 13:30",
+        "03 09:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tz", "rules", "after", "expected"),
+    [
+        (  # New York springs forward: 02:30 runs once, at 03:00
+            NY,
+            ("FREQ=DAILY;BYHOUR=2;BYMINUTE=30", "FREQ=DAILY;BYHOUR=1;BYMINUTE=45"),
+            "2026-03-07T12:00:00-05:00",
+            ["2026-03-08T01:45:00-05:00", "2026-03-08T03:00:00-04:00", "2026-03-09T01:45:00-04:00"],
+        ),
+        (  # New York falls back: 01:30 happens twice, runs once (the first)
+            NY,
+            ("FREQ=DAILY;BYHOUR=1;BYMINUTE=30", "FREQ=DAILY;BYHOUR=2;BYMINUTE=15"),
+            "2026-10-31T12:00:00-04:00",
+            ["2026-11-01T01:30:00-04:00", "2026-11-01T02:15:00-05:00", "2026-11-02T01:30:00-05:00"],
+        ),
+        (  # Berlin springs forward on the last Sunday of March
+            BERLIN,
+            ("FREQ=WEEKLY;INTERVAL=2;BYDAY=SU;BYHOUR=2;BYMINUTE=30",),
+            "2026-03-28T12:00:00+01:00",
+            ["2026-03-29T03:00:00+02:00", "2026-04-12T02:30:00+02:00", "2026-04-26T02:30:00+02:00"],
+        ),
+        (  # Berlin falls back
+            BERLIN,
+            ("FREQ=MONTHLY;BYDAY=-1SU;BYHOUR=2;BYMINUTE=30",),
+            "2026-10-01T12:00:00+02:00",
+            ["2026-10-25T02:30:00+02:00", "2026-11-29T02:30:00+01:00", "2026-12-27T02:30:00+01:00"],
+        ),
+        (  # Sydney falls back in April
+            SYDNEY,
+            ("FREQ=DAILY;BYHOUR=2;BYMINUTE=30", "FREQ=DAILY;BYHOUR=9;BYMINUTE=15"),
+            "2026-04-04T12:00:00+11:00",
+            ["2026-04-05T02:30:00+11:00", "2026-04-05T09:15:00+10:00", "2026-04-06T02:30:00+10:00"],
+        ),
+        (  # Sydney springs forward in October
+            SYDNEY,
+            (
+                "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=30",
+                "FREQ=WEEKLY;BYDAY=SU;BYHOUR=3;BYMINUTE=15",
+            ),
+            "2026-10-03T12:00:00+10:00",
+            ["2026-10-04T03:00:00+11:00", "2026-10-04T03:15:00+11:00", "2026-10-11T02:30:00+11:00"],
+        ),
+    ],
+)
+def test_rrule_keeps_the_debian_cron_dst_rules(
+    tz: str, rules: tuple[str, ...], after: str, expected: list[str]
+) -> None:
+    trigger = RRuleTrigger(rules, iso("2026-01-01T00:00:00+00:00"), tz)
+    assert isos(chain(trigger, iso(after), len(expected))) == expected
+
+
+def test_rrule_fires_once_when_asked_from_inside_the_repeated_hour() -> None:
+    trigger = RRuleTrigger(("FREQ=DAILY;BYHOUR=1;BYMINUTE=30",), iso(AT), NY)
+    second_pass = datetime(2026, 11, 1, 1, 10, tzinfo=ZoneInfo(NY), fold=1)  # 01:10 EST
+    assert isos([trigger.next_after(second_pass)]) == ["2026-11-02T01:30:00-05:00"]
+
+
+def test_rrule_describes_itself() -> None:
+    trigger = RRuleTrigger((EVERY_OTHER_MON_WED,), iso(AT), NY)
+    assert trigger.describe() == (
+        "Every other week on Monday and Wednesday at 10:00 AM (America/New_York)"
+    )
+
+
+def test_rrule_normalizes_its_rules() -> None:
+    trigger = RRuleTrigger(("rrule:byminute=0;freq=daily;byhour=9",), iso(AT), NY)
+    assert trigger.rules == ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0",)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ((), "needs a tuple of one or more rules"),
+        ("FREQ=DAILY", "needs a tuple of one or more rules"),
+        (("FREQ=SECONDLY",), "at most once a minute"),
+        (("FREQ=DAILY;UNTIL=20270101T000000",), "UNTIL does not belong in a rule"),
+        (("FREQ=DAILY;BYHOUR=24",), "is not valid"),
+        (("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",), "never fires"),
+    ],
+)
+def test_rrule_refuses_what_it_cannot_run(rules: tuple[str, ...], message: str) -> None:
+    with pytest.raises(TriggerError, match=message):
+        RRuleTrigger(rules, iso(AT), NY)
+
+
+def test_rrule_refuses_a_naive_start_and_an_unknown_zone() -> None:
+    with pytest.raises(TriggerError, match="a rule start must carry a timezone offset"):
+        RRuleTrigger(("FREQ=DAILY",), datetime(2026, 1, 1), NY)
+    with pytest.raises(TriggerError, match="unknown timezone"):
+        RRuleTrigger(("FREQ=DAILY",), iso(AT), "Nowhere/Town")
+
+
+def test_rrule_reanchors_its_wall_clock_start() -> None:
+    trigger = RRuleTrigger((EVERY_OTHER_MON_WED,), iso("2026-03-04T00:00:00-05:00"), NY)
+    moved = reanchor(trigger, BERLIN)
+    assert moved == RRuleTrigger((EVERY_OTHER_MON_WED,), iso("2026-03-04T00:00:00+01:00"), BERLIN)
+    assert isos(chain(moved, iso("2026-03-05T00:00:00+01:00"), 1)) == ["2026-03-16T10:00:00+01:00"]
+
+
+# --- bounded --------------------------------------------------------------------
+
+WEEKDAYS_9 = CronTrigger("0 9 * * 1-5", NY)
+
+
+def test_bounded_fires_only_between_its_start_and_end() -> None:
+    trigger = BoundedTrigger(
+        WEEKDAYS_9, iso("2026-03-09T00:00:00-04:00"), iso("2026-03-13T23:59:59-04:00")
+    )
+    fires = upcoming(trigger, iso("2026-03-01T00:00:00-05:00"), 10)
+    assert [f.day for f in fires] == [9, 10, 11, 12, 13]
+    assert trigger.next_after(fires[-1]) is None
+
+
+def test_bounded_start_may_fire_itself_and_end_is_included() -> None:
+    start, end = iso("2026-03-09T09:00:00-04:00"), iso("2026-03-10T09:00:00-04:00")
+    trigger = BoundedTrigger(WEEKDAYS_9, start, end)
+    assert upcoming(trigger, iso("2026-03-01T00:00:00-05:00"), 5) == [start, end]
+
+
+def test_bounded_count_becomes_the_end() -> None:
+    start = iso("2026-03-04T10:00:00-05:00")
+    trigger = BoundedTrigger(CronTrigger("0 9 * * 1", NY), start, None, 3)
+    assert trigger.end == iso("2026-03-23T09:00:00-04:00")
+    assert len(upcoming(trigger, start, 10)) == 3
+    assert trigger.describe() == (
+        "At 09:00 AM, only on Monday, 3 times, until Mon Mar 23 (America/New_York)"
+    )
+
+
+def test_bounded_count_and_end_keep_the_earlier() -> None:
+    start = iso("2026-03-04T10:00:00-05:00")
+    end = iso("2026-03-10T23:59:59-04:00")
+    assert BoundedTrigger(WEEKDAYS_9, start, end, 10).end == end
+    assert BoundedTrigger(WEEKDAYS_9, start, end, 2).end == iso("2026-03-06T09:00:00-05:00")
+
+
+def test_bounded_count_of_a_trigger_that_ends_sooner() -> None:
+    once = OnceTrigger(iso(AT), NY)
+    trigger = BoundedTrigger(once, iso("2026-01-01T00:00:00+00:00"), None, 5)
+    assert trigger.end == iso(AT)
+    assert upcoming(trigger, iso("2026-01-01T00:00:00+00:00"), 5) == [iso(AT)]
+
+
+@pytest.mark.parametrize(
+    ("trigger", "text"),
+    [
+        (
+            BoundedTrigger(
+                WEEKDAYS_9, iso("2026-01-05T00:00:00-05:00"), iso("2026-01-09T23:59:59-05:00")
+            ),
+            "At 09:00 AM, Monday through Friday, from Mon Jan 5 until Fri Jan 9 (America/New_York)",
+        ),
+        (
+            BoundedTrigger(WEEKDAYS_9, None, iso("2027-01-09T23:59:59-05:00")),
+            "At 09:00 AM, Monday through Friday, until Sat Jan 9 (America/New_York)",
+        ),
+        (
+            BoundedTrigger(
+                WEEKDAYS_9, iso("2026-12-28T00:00:00-05:00"), iso("2027-01-08T23:59:59-05:00")
+            ),
+            "At 09:00 AM, Monday through Friday, from Mon Dec 28, 2026 until Fri Jan 8, 2027 "
+            "(America/New_York)",
+        ),
+        (
+            BoundedTrigger(
+                IntervalTrigger(15, "minutes", iso("2026-03-04T15:00:00+00:00"), NY),
+                None,
+                iso("2026-03-04T12:00:00-05:00"),
+            ),
+            "Every 15 minutes, starting Wed 04 Mar 10:00, until Wed Mar 4 12:00 PM "
+            "(America/New_York)",
+        ),
+    ],
+)
+def test_bounded_describes_its_bounds(trigger: BoundedTrigger, text: str) -> None:
+    assert trigger.describe() == text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "needs a start, an end or a count"),
+        ({"count": 3}, "a count needs a start"),
+        ({"start": iso(AT), "count": 0}, "from 1 to 1000"),
+        ({"start": iso(AT), "count": MAX_COUNT + 1}, "from 1 to 1000"),
+        ({"start": iso(AT), "count": True}, "a count must be a whole number"),
+        ({"start": datetime(2026, 1, 1)}, "a start must carry a timezone offset"),
+        ({"end": datetime(2026, 1, 1)}, "an end must carry a timezone offset"),
+        ({"start": iso(AT), "end": iso("2026-04-01T00:00:00+00:00")}, "cannot end before"),
+    ],
+)
+def test_bounded_refuses_bounds_that_make_no_sense(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(TriggerError, match=message):
+        BoundedTrigger(WEEKDAYS_9, **kwargs)
+
+
+def test_bounded_reanchors_its_trigger_and_bounds_on_the_wall_clock() -> None:
+    trigger = BoundedTrigger(
+        WEEKDAYS_9, iso("2026-03-09T00:00:00-04:00"), iso("2026-03-13T23:59:59-04:00")
+    )
+    moved = reanchor(trigger, SYDNEY)
+    assert moved == BoundedTrigger(
+        CronTrigger("0 9 * * 1-5", SYDNEY),
+        iso("2026-03-09T00:00:00+11:00"),
+        iso("2026-03-13T23:59:59+11:00"),
+    )
+    assert moved.timezone == SYDNEY
+
+
+def test_bounded_shortest_gap_and_a_finished_schedule() -> None:
+    trigger = BoundedTrigger(CronTrigger("0 9,17 * * *", BERLIN), None, iso(AT))
+    assert shortest_gap(trigger, iso("2026-04-01T00:00:00+02:00")) == timedelta(hours=8)
+    assert shortest_gap(trigger, iso("2026-04-30T18:00:00+02:00")) is None
+    assert trigger.next_after(iso(AT)) is None
+
+
 # --- upcoming, shortest_gap, reanchor -------------------------------------------
 
 
@@ -513,6 +761,12 @@ def test_upcoming_gives_the_repeated_hour_once_per_instant_new_york() -> None:
         (IntervalTrigger(7, "minutes", iso("2026-03-04T00:00:00+00:00"), NY), timedelta(minutes=7)),
         (IntervalTrigger(2, "days", iso("2026-03-04T09:00:00+00:00"), "UTC"), timedelta(days=2)),
         (OnceTrigger(iso(AT), NY), None),
+        (
+            RRuleTrigger(
+                ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "FREQ=DAILY;BYHOUR=9;BYMINUTE=20"), iso(AT), NY
+            ),
+            timedelta(minutes=20),
+        ),
     ],
     ids=lambda value: getattr(value, "kind", str(value)),
 )
@@ -573,6 +827,18 @@ ROUND_TRIPS = [
     IntervalTrigger(6, "hours", iso("2026-03-08T00:00:00+00:00"), "Asia/Kolkata"),
     IntervalTrigger(1, "days", iso("2026-03-07T02:30:00-05:00"), NY),
     IntervalTrigger(2, "weeks", datetime(2026, 2, 23, 9, tzinfo=ZoneInfo(BERLIN)), BERLIN),
+    RRuleTrigger(("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;BYHOUR=10;BYMINUTE=0",), iso(AT), NY),
+    RRuleTrigger(
+        ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "FREQ=DAILY;BYHOUR=13;BYMINUTE=30"),
+        datetime(2026, 3, 1, tzinfo=ZoneInfo(SYDNEY)),
+        SYDNEY,
+    ),
+    BoundedTrigger(CronTrigger("0 9 * * 1", NY), iso("2026-03-04T10:00:00-05:00"), None, 6),
+    BoundedTrigger(
+        RRuleTrigger(("FREQ=MONTHLY;BYDAY=-2FR;BYHOUR=16;BYMINUTE=0",), iso(AT), BERLIN),
+        None,
+        iso("2026-12-31T23:59:59+01:00"),
+    ),
 ]
 
 
@@ -637,6 +903,23 @@ MALFORMED: list[tuple[Any, str]] = [
     ({**GOOD_INTERVAL, "anchor": 1767225600}, "malformed trigger:"),
     ({**GOOD_INTERVAL, "timezone": None}, "malformed trigger:"),
     ({k: v for k, v in GOOD_INTERVAL.items() if k != "unit"}, "malformed trigger: 'unit'"),
+    ({"kind": "rrule", "rules": "FREQ=DAILY", "start": AT, "timezone": NY}, "must be a list"),
+    ({"kind": "rrule", "rules": [], "start": AT, "timezone": NY}, "one or more rules"),
+    ({"kind": "rrule", "rules": ["FREQ=DAILY;COUNT=3"], "start": AT, "timezone": NY}, "COUNT"),
+    ({"kind": "rrule", "rules": ["FREQ=DAILY"], "timezone": NY}, "malformed trigger: 'start'"),
+    (
+        {"kind": "rrule", "rules": ["FREQ=DAILY"], "start": "2026-01-01T00:00:00", "timezone": NY},
+        "a rule start must carry a timezone offset",
+    ),
+    ({"kind": "bounded", "start": None, "end": None, "count": 2}, "malformed trigger: 'trigger'"),
+    ({"kind": "bounded", "trigger": "cron"}, "must be a trigger dict"),
+    ({"kind": "bounded", "trigger": GOOD_INTERVAL}, "needs a start, an end or a count"),
+    ({"kind": "bounded", "trigger": GOOD_INTERVAL, "count": 3}, "a count needs a start"),
+    (
+        {"kind": "bounded", "trigger": GOOD_INTERVAL, "start": AT, "count": "3"},
+        "a count must be a whole number",
+    ),
+    ({"kind": "bounded", "trigger": GOOD_INTERVAL, "end": "soon"}, "malformed trigger:"),
     (None, "malformed trigger:"),
     ([], "malformed trigger:"),
     ("cron", "malformed trigger:"),
@@ -730,3 +1013,65 @@ def test_once_fires_if_and_only_if_still_ahead(at: datetime, instant: datetime, 
     fire = trigger.next_after(instant)
     # In UTC: Python never calls an ambiguous local time == an instant in another zone.
     assert (fire.astimezone(UTC) if fire else None) == (at if at > instant else None)
+
+
+inner_triggers = st.one_of(
+    st.sampled_from(
+        [
+            CronTrigger("0 9 * * 1-5", NY),
+            CronTrigger("*/30 * * * *", BERLIN),
+            CronTrigger("30 2 * * *", SYDNEY),
+            CronTrigger("0 17 * * 5L", "UTC"),
+        ]
+    ),
+    st.tuples(st.integers(1, 90), st.sampled_from(UNITS), instants, st.sampled_from(ZONES)).map(
+        lambda t: IntervalTrigger(*t)  # type: ignore[arg-type]
+    ),
+    st.tuples(st.integers(1, 3), st.sampled_from(["MO", "TU,TH", "SU"]), instants).map(
+        lambda t: RRuleTrigger(
+            (f"FREQ=WEEKLY;INTERVAL={t[0]};BYDAY={t[1]};BYHOUR=2,9;BYMINUTE=30",), t[2], SYDNEY
+        )
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    inner=inner_triggers,
+    start=st.none() | instants,
+    length=st.none() | st.integers(0, 60 * 24 * 40).map(lambda n: timedelta(minutes=n)),
+    count=st.none() | st.integers(1, 12),
+    instant=instants,
+)
+def test_bounded_never_fires_outside_its_bounds(
+    inner: AnyTrigger,
+    start: datetime | None,
+    length: timedelta | None,
+    count: int | None,
+    instant: datetime,
+) -> None:
+    if count is not None and start is None:
+        start = instant
+    end = (start or instant) + length if length is not None else None
+    if start is None and end is None and count is None:
+        count, start = 3, instant
+    trigger = BoundedTrigger(inner, start, end, count)
+    # In UTC: two fires in one ZoneInfo compare by wall time, ignoring fold.
+    fires = [f.astimezone(UTC) for f in upcoming(trigger, instant, 20)]
+    everything = upcoming(
+        inner, max(instant, start - timedelta(microseconds=1)) if start else instant, 20
+    )
+    assert all(a < b for a, b in pairwise([instant, *fires]))
+    for fire in fires:
+        assert start is None or fire >= start
+        assert trigger.end is None or fire <= trigger.end
+        assert end is None or fire <= end
+    # Inside the bounds it is the inner trigger exactly.
+    everything = [f.astimezone(UTC) for f in everything]
+    assert fires == [f for f in everything if trigger.end is None or f <= trigger.end][: len(fires)]
+    if count is not None and start is not None and instant <= start:
+        assert len(upcoming(trigger, instant, count + 5)) <= count
+    if fires and len(fires) < 20:
+        assert trigger.next_after(fires[-1]) is None
+    again = trigger_from_dict(json.loads(json.dumps(trigger.to_dict())))
+    assert again == trigger

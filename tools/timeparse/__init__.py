@@ -9,22 +9,33 @@ working copy of the text. Each recognizer records what it found (a time, a
 set of weekdays, "every 2 weeks", a date, ...) and blanks its span so later
 recognizers cannot read it twice. The parts are then checked against the
 combinations that make sense together and turned into a `CronTrigger`,
-`IntervalTrigger` or `OnceTrigger`. dateparser is only a fallback for odd
+`RRuleTrigger`, `IntervalTrigger` or `OnceTrigger`, bounded by a
+`BoundedTrigger` when a start, end or count is said. When two readings are
+reasonable it raises `Ambiguous` (a ParseError) with both, each as the
+whole text rewritten to mean just that. dateparser is only a fallback for odd
 date spellings ("3-mar-2027"), fed a few words around a month name, because
 it is slow (about 1 ms a call, 100 ms the first time) and permissive.
 
-Modules: `recognizers` runs the scan in order (with `dates`, `times` and
-`zones`) over the `scanner` state, reading with `patterns`; `fallback` is
-dateparser; `assembly` builds the trigger (one-offs in `once`, with the
-wall-clock helpers in `instants`) and `english` its description; `hints`
-finds typos; `results` holds what comes back. `canonical_zone` and
+Modules: `recognizers` runs the scan in order (with `dates`, `times`,
+`zones`, `nth`, `bounds` and `windows`) over the `scanner` state, reading
+with `patterns`; `fallback` is dateparser; `assembly` builds the trigger
+(cron or RRULE from days and times in `timesets`, the Nth weekday in `nth`,
+one-offs in `once`, bounds in `bounds`, with the wall-clock helpers in
+`instants`) and `english` its description; `hints` finds typos; `results`
+holds what comes back. `canonical_zone` and
 `closest_zone` (from `zones`) read an IANA name for anyone who takes one.
 
 Decisions (the rules a user can rely on):
 - Text inside double quotes (or 'single' quotes around words) is message
   text and is never read as a time.
-- A bare hour is read on the 24-hour clock: "at 5" is 5:00 AM, "at 17" 5 PM.
-  After "afternoon", "evening", "night" or "tonight", hours 1-11 are PM.
+- A bare hour (no am/pm): 7-11 are AM ("at 9"), 12 is noon, 0 and 13-23 are
+  the 24-hour clock ("at 17"), and a leading zero means the 24-hour clock
+  ("at 05:00" is 5 AM). After "afternoon", "evening", "night" or "tonight",
+  1-11 are PM; after "morning", AM. Later in a list (or at a window's end)
+  a bare hour is the first reading after the time before it: "at 9 and 5"
+  is 9 AM and 5 PM, "between 9 and 5" 9 AM to 5 PM. Otherwise a bare 1-6
+  ("at 4", "half past 3") is asked about: 4 AM or 4 PM? - unless only one
+  of them is still ahead ("today at 4" at 10 AM is 4 PM).
 - No time of day: 9:00 AM, and the description says so. "morning" is
   9:00 AM, "afternoon" 1:00 PM, "evening" 6:00 PM, "night"/"tonight" 8:00 PM.
   These words count only with a lead-in ("every evening", "tomorrow
@@ -32,19 +43,55 @@ Decisions (the rules a user can rely on):
   is message text.
 - No day where the day matters is refused with a hint: "weekly", "every 2
   weeks", "monthly", "every year" need a weekday / day of month / date.
+  "once a day/week/month/year" is "every ...", never a one-off; "twice a
+  day" (or "N times a week/month") needs that many times (or days) said.
 - "friday" is the next Friday whose time is still ahead (today included);
   "next friday" is the first Friday after today. A bare "at 5pm" is today if
   still ahead, else tomorrow. A date without a year is the next one ahead.
+- "the 15th" (a day of the month, no month) is the next one ahead; when
+  that is less than a day away we ask: that one, or the month after's?
 - Numeric dates: "12/24" and "24/12" are read the only way they are valid;
   "3/4" could be either and is refused with a hint to name the month.
   "24.12.2026" (dots, with a year) is day.month.year.
+- The Nth weekday of the month: "the first monday of every month", "2nd and
+  4th tuesday", "the last friday of each month", "the second to last
+  thursday", "the last weekday (business day) of the month", "the first
+  weekday of the month"; with months ("of march, june and september") only
+  in those; "every year on the fourth thursday of november" yearly. Several
+  days or months, "every"/"each", "of every/the month", "monthly" or
+  "yearly" repeat; one named month ("the first monday of april"), "of next
+  month" or "of this month" is a one-off; a lone "the first monday" is asked
+  about (every month, or just the next one?). A fifth weekday skips months
+  without one.
 - Every N minutes / hours: cron when N divides the hour / day evenly (so it
   stays on the clock face), otherwise an interval from now rounded up to the
   next minute, because `*/7` restarts at every hour. Minute and hour interval
   anchors are stored in UTC so the steps are elapsed time across DST.
-- "every N days" (N >= 2) and "every other / every N weeks on <day>" are
-  intervals anchored at the first such time after now; days/weeks keep the
-  wall-clock time across DST.
+  "every 60 seconds" is every minute; more often is refused.
+- Windows: "every hour between 9am and 5pm" and "every 30 minutes from 9 to
+  11:30" fire from the first end to the last, both included, in steps from
+  the first (9:00 ... 17:00; 9:00 ... 11:30). A window needs a step; with
+  some days named it must not cross midnight. "business hours" is refused
+  (say the window).
+- Several times a day are one cron expression when their minutes agree
+  ("at 9am and 5pm"), else an RRULE union ("at 9am and 1:30pm").
+- "every N days" (N >= 2) is an interval anchored at the first such time
+  after now; days keep the wall-clock time across DST. "every other / every
+  N weeks on <days>" is an RRULE (WEEKLY;INTERVAL=N) whose first run is the
+  next matching day ahead; weeks run Monday to Sunday, so "every other week
+  on monday and wednesday" fires on both in the same week. Said on one of
+  those days with its time still ahead, we ask: starting today, or a week
+  later? "starting <day>" settles it.
+- Bounds on a repeating schedule: "starting/beginning/from <day>" starts on
+  that day (its first minute); "until/till/through/ending <day>" stops after
+  that day, which is included; "from <day> to <day>" both ("from january 5
+  to march 30" said in February is the range running now); "for (the next)
+  N days/weeks/months" counts whole days from the first run's day, "for N
+  hours/minutes" from the first run; "N times" counts runs from now (or the
+  start). A bounded schedule stops by itself and its description says the
+  bounds. "from <weekday>" alone and "from monday to friday" are days, not
+  bounds; "for the rest of the week" is refused (which day ends it?). A
+  one-off takes no bounds; "for 5 days" beside a one-off is message text.
 - Timezones: a zone named in the text wins over the caller's. IANA names and
   "UTC"/"GMT" count anywhere; upper-case abbreviations (ET, PST, CET, IST,
   ...) count anywhere; lower-case abbreviations and city names count right
@@ -53,23 +100,34 @@ Decisions (the rules a user can rely on):
 - "today"/"tomorrow" are the caller's days even when the time is in another
   zone ("tomorrow at 9 in Tokyo" is 9:00 Tokyo time on the caller's
   tomorrow). A naive `now` is read as wall time in `tz`.
-- DST: cron follows Debian cron (scheduler.cron). A one-off wall time in a
-  spring-forward gap moves to the end of the gap, an ambiguous one takes the
-  first occurrence; a days/weeks interval whose first run falls in a gap
-  still keeps its written time for the later runs.
+- DST: cron follows Debian cron (scheduler.cron), and RRULEs the same rules
+  on wall time. A one-off wall time in a spring-forward gap moves to the end
+  of the gap, an ambiguous one takes the first occurrence; a days interval
+  whose first run falls in a gap still keeps its written time for the later
+  runs.
 - Raw cron passes through when it has five fields and a "*" (anywhere in the
-  text, `backticks` allowed), follows "cron:", or is a macro like "@daily".
+  text, `backticks` allowed), follows "cron:", or is a macro like "@daily";
+  `L`, `LW`, `5L`, `1#1` and lists of them (`5#1,5#3`) are cron too. The
+  classic `0 10 1-7 * 1` is kept as written (cron ORs the day fields: days
+  1-7 and every Monday) with a note naming what was likely meant (`0 10 * *
+  1#1`).
 - Message words are left alone: "the daily standup" ("daily" before a noun),
   "friday's numbers", "this week's metrics" (possessives), and "sat"/"wed"/
-  "sun" unless a time or "every"/"on"/"next" sits beside them.
-- Refused with a hint rather than guessed: the first Monday / last Friday of
-  a month, "every N months", "quarterly", "except weekends", "twice a day",
-  "next week", windows ("between 9 and 5"), run limits on a repeating
-  schedule ("for 5 days"), two different times that cron cannot combine,
-  and a near-miss keyword ("evry day at 9am" -> did you mean "every day at
+  "sun" unless a time or "every"/"on"/"next" sits beside them. "daily" still
+  counts before a verb or filler ("daily would work best for us") and in
+  "on a daily basis".
+- Refused with a hint rather than guessed: "every N months", "quarterly",
+  "except weekends", "twice a day" without the times, "next week", and a
+  near-miss keyword ("evry day at 9am" -> did you mean "every day at
   9am"?), which would otherwise silently change the meaning.
+- Questions (`Ambiguous`) carry `options`: a label and the whole text
+  rewritten to mean that reading, so it can be sent back as it is. A reading
+  that is refused is not offered, one that raises a second question is
+  offered as its readings ("4:00 PM, starting today"), and a lone reading
+  that works is the answer. (Texts over 1,000 characters get the first
+  question as it is.)
 - `next_runs` holds the next `NEXT_RUNS` (5) fire times (1 for a one-off)
-  in `tz`.
+  in `tz`. `notes` holds warnings to show beside the description.
 - Text over 4,000 characters is refused; nothing but ParseError escapes.
 """
 
@@ -86,10 +144,9 @@ from tools.timeparse.assembly import build
 from tools.timeparse.fallback import dateparse
 from tools.timeparse.hints import check_typos, typo_hint
 from tools.timeparse.instants import DEFAULT_TIME, PERIODS
-from tools.timeparse.patterns import COUNT_LIMIT
 from tools.timeparse.recognizers import scan_text
-from tools.timeparse.results import NEXT_RUNS, ParsedWhen, ParseError
-from tools.timeparse.scanner import Scanner, phrase_of, plain, remainder
+from tools.timeparse.results import NEXT_RUNS, Ambiguous, ParsedWhen, ParseError, Reading, Unsure
+from tools.timeparse.scanner import Scanner, plain, remainder
 from tools.timeparse.zones import canonical_zone, closest_zone
 
 __all__ = [
@@ -98,8 +155,10 @@ __all__ = [
     "MAX_CHARS",
     "NEXT_RUNS",
     "PERIODS",
+    "Ambiguous",
     "ParseError",
     "ParsedWhen",
+    "Reading",
     "canonical_zone",
     "closest_zone",
     "parse_when",
@@ -108,11 +167,13 @@ __all__ = [
 ]
 
 MAX_CHARS = 4000
+SETTLE_CHARS = 1000
 EXAMPLES = 'try "every weekday at 9am", "tomorrow at 3pm" or "in 10 minutes"'
 
 
 def parse_when_json(text: str, tz: str, now: datetime) -> dict[str, Any]:
-    """`parse_when(...).to_json()`, or `{"error", "hint"}` when it is refused."""
+    """`parse_when(...).to_json()`, or `{"error", "hint"}` when it is refused
+    (with `"options"` when it is a question)."""
     try:
         return parse_when(text, tz, now).to_json()
     except ParseError as exc:
@@ -125,7 +186,7 @@ def warm_up() -> None:
     canonical_zone("UTC")
 
 
-def parse_when(text: str, tz: str, now: datetime) -> ParsedWhen:
+def parse_when(text: str, tz: str, now: datetime, *, _depth: int = 0) -> ParsedWhen:
     """Find the time part of `text` and turn it into a trigger; raise ParseError.
 
     `tz` is the caller's IANA zone; `now` an aware datetime (a naive one is
@@ -137,10 +198,15 @@ def parse_when(text: str, tz: str, now: datetime) -> ParsedWhen:
         scan = _scan_checked(text, local_now, tz)
         zone_name = scan.parts.zone or tz
         zone = ZoneInfo(zone_name)
-        trigger, description = build(
-            scan.parts, zone_name, local_now.astimezone(zone), local_now.date()
-        )
-        runs = [run.astimezone(caller) for run in upcoming(trigger, local_now, NEXT_RUNS)]
+        built = build(scan.parts, zone_name, local_now.astimezone(zone), local_now.date())
+        runs = [run.astimezone(caller) for run in upcoming(built.trigger, local_now, NEXT_RUNS)]
+    except Unsure as unsure:
+        question = unsure.for_text(text)
+        # Three questions in one text are asked one at a time; and a reading
+        # of a text longer than any request is not parsed again (time budget).
+        if _depth >= 2 or len(text) > SETTLE_CHARS:
+            raise question from None
+        return _settle(question, tz, now, _depth)
     except ParseError:
         raise
     except (CronError, TriggerError) as exc:
@@ -149,7 +215,31 @@ def parse_when(text: str, tz: str, now: datetime) -> ParsedWhen:
         # Last line of defence for a calendar edge we did not pre-validate:
         # the contract is that only ParseError leaves this function.
         raise ParseError(f"that time does not work: {exc}") from exc
-    return ParsedWhen(trigger, description, runs, remainder(text, scan.parts.spans))
+    rest = remainder(text, scan.parts.spans)
+    return ParsedWhen(built.trigger, built.description, runs, rest, built.notes)
+
+
+def _settle(question: Ambiguous, tz: str, now: datetime, depth: int) -> ParsedWhen:
+    """Ask `question` with the readings that work: one that is refused (in the
+    past, say) is left out, one that asks again is split into its readings,
+    and when just one works it is the answer ("today at 4" at 10 AM is 4 PM)."""
+    works: list[tuple[Reading, ParsedWhen | None]] = []
+    for option in question.options:
+        try:
+            works.append((option, parse_when(option.when, tz, now, _depth=depth + 1)))
+        except Ambiguous as again:
+            label = option.label
+            works += [
+                (Reading(f"{label}, {o.label[:1].lower()}{o.label[1:]}", o.when), None)
+                for o in again.options
+            ]
+        except ParseError:
+            continue
+    if len(works) == 1 and works[0][1] is not None:
+        return works[0][1]
+    if not works:
+        raise ParseError(question.message, question.hint)
+    raise Ambiguous(question.message, question.hint, tuple(option for option, _ in works))
 
 
 def _caller_zone(tz: str) -> tzinfo:
@@ -161,7 +251,7 @@ def _caller_zone(tz: str) -> tzinfo:
 
 def _scan_checked(text: str, now: datetime, tz: str) -> Scanner:
     """Scan; refuse empty or overlong text, no time at all (with a spelling
-    hint when one helps), near-miss keywords and run limits."""
+    hint when one helps) and near-miss keywords."""
     if not text.strip():
         raise ParseError("the text is empty; say when the schedule should run", EXAMPLES)
     if len(text) > MAX_CHARS:
@@ -172,16 +262,4 @@ def _scan_checked(text: str, now: datetime, tz: str) -> Scanner:
         found = typo_hint(scan, now, tz)
         raise ParseError(f'I could not find a time in "{shown}"', found[1] if found else EXAMPLES)
     check_typos(scan, now, tz)
-    _check_count_limit(scan)
     return scan
-
-
-def _check_count_limit(scan: Scanner) -> None:
-    """Refuse "every day at 9 for 5 days" rather than repeat forever."""
-    recurring = {"step", "daily", "days", "weeks", "dows", "monthly", "yearly", "cron"}
-    match = COUNT_LIMIT.search(scan.work)
-    if match and recurring & scan.parts.seen.keys():
-        raise ParseError(
-            f'I can\'t stop a schedule after "{phrase_of(match)}" yet',
-            "create it without the limit and delete it when done",
-        )

@@ -1,60 +1,111 @@
 """Turning the parts into a trigger and its description: `build(parts, zone, now, today)`.
 
 The parts must form one of the combinations in `scanner.COMBOS`. Repeating
-schedules become cron where cron can say it (on the clock face) and an
-interval otherwise ("every 7 minutes", "every 2 days", "every other monday");
-anything else is a one-off, built in `once`.
+schedules become cron where cron can say it (on the clock face) and
+otherwise an RRULE (`timesets`: times whose minutes differ, windows, every
+other week on several days) or an interval ("every 7 minutes", "every 2
+days"); the Nth weekday of the month is built in `nth`, anything else is a
+one-off, built in `once`. Bounds ("until friday", "6 times") wrap the result
+(`bounds`). Notes are warnings shown beside the description.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-from scheduler.triggers import AnyTrigger, CronTrigger, IntervalTrigger
+from scheduler import cron
+from scheduler.triggers import AnyTrigger, CronTrigger, IntervalTrigger, OnceTrigger
+from tools.timeparse.bounds import bound, start_day
 from tools.timeparse.english import (
+    DAY_NAMES,
     clock_text,
     days_phrase,
     days_plural,
     describe,
     every_text,
+    join,
     month_day_name,
     month_days_phrase,
     ordinal,
     short_date,
     times_phrase,
+    when_text,
 )
 from tools.timeparse.instants import (
-    Clock,
     clock_for,
+    instant_at,
     next_at,
     next_minute,
     next_minute_of_hour,
-    next_weekday_at,
     one_time,
     phase_anchor,
 )
-from tools.timeparse.once import (
-    build_once,
-    check_month_day,
-    check_month_days,
-    check_no_minute_past,
-)
-from tools.timeparse.results import ParseError
+from tools.timeparse.nth import build_nth
+from tools.timeparse.once import build_once, check_month_day, check_month_days, check_no_minute_past
+from tools.timeparse.results import ParseError, Unsure
 from tools.timeparse.scanner import COMBOS, Parts
+from tools.timeparse.timesets import Days, byday, monthly, trigger_for, weekly, yearly
+from tools.timeparse.windows import check_per, window_times
 
 
-def build(parts: Parts, zone_name: str, now: datetime, today: date) -> tuple[AnyTrigger, str]:
+@dataclass(frozen=True)
+class Built:
+    trigger: AnyTrigger
+    description: str
+    notes: tuple[str, ...] = ()
+
+
+# What a builder makes before the bounds: the trigger, its words and a note.
+Core = tuple[AnyTrigger, str, str | None]
+
+
+def build(parts: Parts, zone_name: str, now: datetime, today: date) -> Built:
     """`now` is in the trigger's zone; `today` is the caller's date."""
     _promote_weekday(parts)
     seen = frozenset(parts.seen)
     _check_combination(parts, seen)
+    if "window" in seen and "step" not in seen:
+        raise ParseError(
+            f'"{parts.seen["window"]}" needs how often', 'e.g. "every hour between 9am and 5pm"'
+        )
+    notes: tuple[str, ...] = ()
     if "cron" in seen:
-        trigger = CronTrigger(parts.cron or "", zone_name)
-        return trigger, trigger.describe()
+        expr = parts.cron or ""
+        core: Core = (CronTrigger(expr, zone_name), cron.describe(expr), None)
+        notes = tuple(n for n in (_or_rule_note(expr),) if n)
+    else:
+        core = _core(parts, zone_name, now, today)
+    trigger, text, note = core
+    trigger, bounds_text = bound(parts, trigger, now, today)
+    if bounds_text:
+        text = f"{text}, {bounds_text}"
+    return Built(trigger, describe(text, zone_name, note), notes)
+
+
+def _core(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     for category, builder in _BUILDERS:
-        if category in seen:
-            return builder(parts, zone_name, now)
+        if category in parts.seen:
+            return builder(parts, zone_name, now, today)
     return build_once(parts, zone_name, now, today)
+
+
+def _build_nth(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
+    check_per(parts, len(parts.nth), "days")
+    trigger, text, note = build_nth(parts, zone_name, now)
+    if isinstance(trigger, OnceTrigger):
+        text = f"Once, {when_text(trigger.at.astimezone(now.tzinfo))}"
+    return trigger, text, note
+
+
+def _or_rule_note(expr: str) -> str | None:
+    intended = cron.day_or_intent(expr)
+    if intended is None:
+        return None
+    return (
+        f'cron ORs the two day fields, so `{expr}` runs "{cron.describe(expr)}". '
+        f'For "{cron.describe(intended)}", use `{intended}`.'
+    )
 
 
 def _promote_weekday(parts: Parts) -> None:
@@ -81,61 +132,77 @@ def _check_combination(parts: Parts, seen: frozenset[str]) -> None:
     raise ParseError(f"I can't combine {', '.join(map(repr, names))} in one schedule")
 
 
-def _cron_time_fields(clock: Clock) -> tuple[str, str]:
-    minutes = {m for _, m in clock.times}
-    if len(minutes) > 1:
-        shown = " and ".join(clock_text(t) for t in clock.times)
-        raise ParseError(
-            f"one schedule can't fire at {shown}: the minutes differ", "make two schedules"
-        )
-    return str(minutes.pop()), ",".join(str(h) for h, _ in clock.times)
-
-
-def _dow_field(days: frozenset[int]) -> str:
-    if len(days) == 7:
-        return "*"
-    ordered = sorted(days)
-    runs: list[list[int]] = []
-    for day in ordered:
-        if runs and day == runs[-1][-1] + 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in runs)
-
-
-def _build_daily(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
+def _build_daily(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     clock = clock_for(parts)
-    minute, hours = _cron_time_fields(clock)
     days = parts.dows or frozenset(range(7))
-    trigger = CronTrigger(f"{minute} {hours} * * {_dow_field(days)}", zone_name)
-    text = f"{days_phrase(days)} at {times_phrase(clock)}"
-    return trigger, describe(text, zone_name, clock.note)
+    if "weeks" in parts.seen:
+        check_per(parts, len(parts.dows or ()), "days")
+    else:
+        check_per(parts, len(clock.times), "times")
+    trigger = trigger_for(weekly(parts.dows), clock.times, zone_name, now)
+    return trigger, f"{days_phrase(days)} at {times_phrase(clock)}", clock.note
 
 
-def _build_weeks(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
+def _build_weeks(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     every = parts.weeks or 1
     example = "every other monday at 9am" if every == 2 else "every monday at 9am"
     if not parts.dows:
         raise ParseError(f'"{parts.seen["weeks"]}" on which day?', f'e.g. "{example}"')
     if every == 1:
-        return _build_daily(parts, zone_name, now)
-    if len(parts.dows) > 1:
-        raise ParseError(
-            f'every {every} weeks works with one day, not "{parts.seen["dows"]}"',
-            "make one schedule per day",
-        )
+        return _build_daily(parts, zone_name, now, today)
     clock = clock_for(parts)
-    hm = one_time(parts, clock, f"every {every} weeks")
-    first = next_weekday_at(now, next(iter(parts.dows)), hm, False)
-    anchor = phase_anchor(first, hm, every * 7, now)
-    trigger = IntervalTrigger(every, "weeks", anchor, zone_name)
+    begin = start_day(parts, today)
+    parts.bounds.start = None  # the rule starts there itself
+    first = _first_day(parts.dows, clock.times, now, begin)
+    if begin is None and first == now.date():
+        raise _which_week(parts, clock.times, now)
+    rule = f"FREQ=WEEKLY;INTERVAL={every};BYDAY={byday(parts.dows)}"
+    trigger = trigger_for(
+        Days(None, (rule,)), clock.times, zone_name, instant_at(first, (0, 0), now)
+    )
+    names = join([DAY_NAMES[d] for d in sorted(parts.dows, key=lambda d: (d - 1) % 7)])
     count = "other week" if every == 2 else f"{every} weeks"
-    text = f"Every {count} on {first:%A} at {clock_text(hm)}, starting {short_date(first)}"
-    return trigger, describe(text, zone_name, clock.note)
+    fire = trigger.next_after(now)
+    starting = short_date(fire) if fire else short_date(instant_at(first, (0, 0), now))
+    text = f"Every {count} on {names} at {times_phrase(clock)}, starting {starting}"
+    return trigger, text, clock.note
 
 
-def _build_days(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
+def _first_day(
+    dows: frozenset[int], times: tuple[tuple[int, int], ...], now: datetime, begin: date | None
+) -> date:
+    """The first day from `begin` (else today, if a time is still ahead) on one of `dows`."""
+    ref = begin or now.date()
+    for ahead in range(8):
+        day = ref + timedelta(days=ahead)
+        if (day.weekday() + 1) % 7 not in dows:
+            continue
+        if day > now.date() or any(instant_at(day, t, now) > now for t in times):
+            return day
+    raise ParseError("no such day comes round")  # pragma: no cover
+
+
+def _which_week(parts: Parts, times: tuple[tuple[int, int], ...], now: datetime) -> Unsure:
+    """ "every other friday" said on a Friday: from today, or from a week today?"""
+    today = now.date()
+    later = _first_day(
+        parts.dows or frozenset(), times, now, today + timedelta(7 - today.weekday())
+    )
+    first_run = min(t for t in (instant_at(today, hm, now) for hm in times) if t > now)
+    phrase = parts.seen["weeks"]
+    readings = tuple(
+        (label, ((-1, -1, f"starting {day:%B} {day.day}, {day.year}"),))
+        for label, day in (
+            (f"Starting today, {short_date(first_run)}", today),
+            (f"Starting {short_date(instant_at(later, times[0], now))}", later),
+        )
+    )
+    question = f'"{phrase}": starting today ({clock_text((first_run.hour, first_run.minute))})'
+    question += f" or a week later ({short_date(instant_at(later, (0, 0), now))})?"
+    return Unsure(question, 'add "starting" and the first day', readings)
+
+
+def _build_days(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     every = parts.days or 2
     clock = clock_for(parts)
     hm = one_time(parts, clock, f"every {every} days")
@@ -143,20 +210,19 @@ def _build_days(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger
     anchor = phase_anchor(first, hm, every, now)
     trigger = IntervalTrigger(every, "days", anchor, zone_name)
     text = f"Every {every} days at {clock_text(hm)}, starting {short_date(first)}"
-    return trigger, describe(text, zone_name, clock.note)
+    return trigger, text, clock.note
 
 
-def _build_monthly(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
+def _build_monthly(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     if not parts.month_days:
         raise ParseError(f'"{parts.seen["monthly"]}" on which day?', 'e.g. "monthly on the 1st"')
     check_month_days(parts.month_days)
+    check_per(parts, len(parts.month_days), "days")
     clock = clock_for(parts)
-    minute, hours = _cron_time_fields(clock)
-    days_field = ",".join(str(d) for d in parts.month_days)
-    trigger = CronTrigger(f"{minute} {hours} {days_field} * *", zone_name)
+    trigger = trigger_for(monthly(parts.month_days), clock.times, zone_name, now)
     text = f"On {month_days_phrase(parts.month_days)} of every month at {times_phrase(clock)}"
     notes = [n for n in (clock.note, _short_month_note(parts.month_days)) if n]
-    return trigger, describe(text, zone_name, "; ".join(notes) or None)
+    return trigger, text, "; ".join(notes) or None
 
 
 def _short_month_note(days: tuple[int | str, ...]) -> str | None:
@@ -166,24 +232,26 @@ def _short_month_note(days: tuple[int | str, ...]) -> str | None:
     return f"months without a {ordinal(max(late))} are skipped"
 
 
-def _build_yearly(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
+def _build_yearly(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     if parts.date is None:
         raise ParseError(f'"{parts.seen["yearly"]}" on which date?', 'e.g. "every year on march 3"')
     year, month, day = parts.date
     if year is not None:
         raise ParseError("a yearly schedule can't have a year", "leave the year out")
     check_month_day(month, day, None)
+    check_per(parts, 1, "dates")
     clock = clock_for(parts)
-    minute, hours = _cron_time_fields(clock)
-    trigger = CronTrigger(f"{minute} {hours} {day} {month} *", zone_name)
+    trigger = trigger_for(yearly(month, day), clock.times, zone_name, now)
     text = f"Every year on {month_day_name(month, day)} at {times_phrase(clock)}"
     leap = "only in leap years" if (month, day) == (2, 29) else None
     notes = [n for n in (clock.note, leap) if n]
-    return trigger, describe(text, zone_name, "; ".join(notes) or None)
+    return trigger, text, "; ".join(notes) or None
 
 
-def _build_step(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger, str]:
+def _build_step(parts: Parts, zone_name: str, now: datetime, today: date) -> Core:
     minutes = parts.step or 1
+    if parts.window is not None:
+        return _build_window(parts, zone_name, now, minutes)
     if minutes % 60 == 0:
         return _build_hours(parts, zone_name, now, minutes // 60)
     check_no_minute_past(parts)
@@ -193,7 +261,17 @@ def _build_step(parts: Parts, zone_name: str, now: datetime) -> tuple[AnyTrigger
     return _step_interval(parts, zone_name, now, minutes, "minutes")
 
 
-def _build_hours(parts: Parts, zone_name: str, now: datetime, hours: int) -> tuple[AnyTrigger, str]:
+def _build_window(parts: Parts, zone_name: str, now: datetime, minutes: int) -> Core:
+    times, window = window_times(parts, minutes)
+    trigger = trigger_for(weekly(parts.dows), times, zone_name, now)
+    unit = every_text(minutes // 60, "hour") if minutes % 60 == 0 else every_text(minutes, "minute")
+    text = f"{unit} {window}"
+    if parts.dows and len(parts.dows) < 7:
+        text += f" on {days_plural(parts.dows)}"
+    return trigger, text, None
+
+
+def _build_hours(parts: Parts, zone_name: str, now: datetime, hours: int) -> Core:
     minute = parts.minute_of_hour or 0
     if 24 % hours == 0 and hours < 24:
         step = "*" if hours == 1 else f"*/{hours}"
@@ -202,17 +280,15 @@ def _build_hours(parts: Parts, zone_name: str, now: datetime, hours: int) -> tup
     return _step_interval(parts, zone_name, now, hours, "hours")
 
 
-def _step_cron(parts: Parts, zone_name: str, head: str, text: str) -> tuple[AnyTrigger, str]:
+def _step_cron(parts: Parts, zone_name: str, head: str, text: str) -> Core:
     days = parts.dows or frozenset(range(7))
-    trigger = CronTrigger(head + _dow_field(days), zone_name)
+    trigger = CronTrigger(head + (weekly(parts.dows).cron or ("", "", "*"))[2], zone_name)
     if len(days) < 7:
         text += f" on {days_plural(days)}"
-    return trigger, describe(text, zone_name, None)
+    return trigger, text, None
 
 
-def _step_interval(
-    parts: Parts, zone_name: str, now: datetime, every: int, unit: str
-) -> tuple[AnyTrigger, str]:
+def _step_interval(parts: Parts, zone_name: str, now: datetime, every: int, unit: str) -> Core:
     if parts.dows:
         divisor = "an hour" if unit == "minutes" else "a day"
         raise ParseError(
@@ -226,15 +302,17 @@ def _step_interval(
     # in a ZoneInfo zone would be wall-clock arithmetic across DST.
     trigger = IntervalTrigger(every, unit, anchor.astimezone(UTC), zone_name)  # type: ignore[arg-type]
     text = f"{every_text(every, unit[:-1])}, starting {clock_text((anchor.hour, anchor.minute))}"
-    return trigger, describe(f"{text} {short_date(anchor)}", zone_name, None)
+    return trigger, f"{text} {short_date(anchor)}", None
 
 
 # The first category present picks the builder: "every 10 minutes on weekdays" is a
-# step, "every other monday" (weeks and dows) is every two weeks.
+# step, "every other monday" (weeks and dows) is every two weeks; the Nth weekday
+# of the month (with "monthly" or "yearly") comes before plain days of the month.
 _BUILDERS = (
     ("step", _build_step),
     ("weeks", _build_weeks),
     ("days", _build_days),
+    ("nth", _build_nth),
     ("monthly", _build_monthly),
     ("yearly", _build_yearly),
     ("dows", _build_daily),

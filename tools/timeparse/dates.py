@@ -34,7 +34,7 @@ from tools.timeparse.patterns import (
     TIME_BEFORE,
 )
 from tools.timeparse.results import ParseError
-from tools.timeparse.scanner import Scanner, phrase_of
+from tools.timeparse.scanner import SaidTime, Scanner, phrase_of
 from tools.timeparse.times import checked_time
 
 
@@ -44,9 +44,8 @@ def scan_iso(scan: Scanner) -> None:
         scan.parts.date = (int(match["y"]), int(match["mo"]), int(match["d"]))
         if match["h"] is not None:
             scan.note("time", match)
-            scan.parts.times.append(
-                (*checked_time(int(match["h"]), int(match["mi"]), match), False)
-            )
+            hm = checked_time(int(match["h"]), int(match["mi"]), match)
+            scan.parts.times.append(SaidTime(*hm, span=match.span(), said=match.group()))
             scan.parts.offset = _iso_offset(match["off"])
         scan.take(match)
 
@@ -90,7 +89,7 @@ def scan_numeric_dates(scan: Scanner) -> None:
     for match in scan.found(DATE_NUMERIC, 2):
         if match["y"] is None and (match["a"], match["b"]) == ("24", "7"):
             continue  # "24/7" means always, not July 24
-        month_day = _month_day(int(match["a"]), int(match["b"]), match)
+        month_day = numeric_month_day(int(match["a"]), int(match["b"]), match)
         if month_day is None:
             continue  # "50/50" is not a date
         scan.note("date", match)
@@ -104,7 +103,7 @@ def _full_year(raw: str | None) -> int | None:
     return int(raw) + (2000 if len(raw) == 2 else 0)
 
 
-def _month_day(a: int, b: int, match: re.Match[str]) -> tuple[int, int] | None:
+def numeric_month_day(a: int, b: int, match: re.Match[str]) -> tuple[int, int] | None:
     """Read a/b as month/day or day/month, whichever alone is valid."""
     readings = {(m, d) for m, d in ((a, b), (b, a)) if 1 <= m <= 12 and 1 <= d <= 31}
     if len(readings) <= 1:
@@ -217,16 +216,16 @@ def _dayset(text: str) -> tuple[frozenset[int], bool, bool]:
         if part["wp"]:
             days |= {0, 6} if "weekend" in part["wp"].lower() else {1, 2, 3, 4, 5}
         elif part["b"]:
-            days |= _day_range(_day_number(part["a"]), _day_number(part["b"]))
+            days |= _day_range(day_number(part["a"]), day_number(part["b"]))
         else:
-            days.add(_day_number(part["a"]))
+            days.add(day_number(part["a"]))
     first = parts[0]
     word = first["a"] or ""
     single = len(parts) == 1 and not first["wp"] and not first["b"] and not _plural(word)
     return frozenset(days), single, len(word.rstrip(".")) <= 3
 
 
-def _day_number(word: str) -> int:
+def day_number(word: str) -> int:
     return _DAY_INDEX[word[:3].lower()]
 
 

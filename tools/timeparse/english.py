@@ -24,10 +24,10 @@ def clock_text(hm: tuple[int, int]) -> str:
 
 
 def times_phrase(clock: Clock) -> str:
-    return _join([clock_text(t) for t in clock.times])
+    return join([clock_text(t) for t in clock.times])
 
 
-def _join(items: list[str]) -> str:
+def join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
@@ -37,13 +37,13 @@ def days_phrase(days: frozenset[int]) -> str:
     if days == frozenset({1, 2, 3, 4, 5}):
         return "Every weekday"
     ordered = sorted(days, key=lambda d: (d - 1) % 7)  # Monday first
-    return "Every " + _join([DAY_NAMES[d] for d in ordered])
+    return "Every " + join([DAY_NAMES[d] for d in ordered])
 
 
 def days_plural(days: frozenset[int]) -> str:
     if days == frozenset({1, 2, 3, 4, 5}):
         return "weekdays"
-    return _join([DAY_NAMES[d] + "s" for d in sorted(days, key=lambda d: (d - 1) % 7)])
+    return join([DAY_NAMES[d] + "s" for d in sorted(days, key=lambda d: (d - 1) % 7)])
 
 
 def every_text(every: int, unit: str) -> str:
@@ -57,7 +57,7 @@ def ordinal(day: int) -> str:
 
 def month_days_phrase(days: tuple[int | str, ...]) -> str:
     names = ["the last day" if d == "L" else f"the {ordinal(int(d))}" for d in days]
-    return _join(names)
+    return join(names)
 
 
 def short_date(at: datetime) -> str:

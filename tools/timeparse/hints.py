@@ -22,7 +22,8 @@ _VOCABULARY = (
     "today tonight noon midnight minute minutes hour hours day days week weeks month "
     "morning evening afternoon monday tuesday wednesday thursday friday saturday sunday "
     "mondays tuesdays wednesdays thursdays fridays saturdays sundays january february "
-    "march april june july august september october november december"
+    "march april june july august september october november december until starting "
+    "between twice"
 ).split()
 _KNOWN = frozenset(_VOCABULARY)
 

@@ -9,10 +9,11 @@ refused when it is in the past.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from scheduler.triggers import AnyTrigger, OnceTrigger, wall_to_instant
-from tools.timeparse.english import DAY_NAMES, clock_text, describe, month_day_name, when_text
+from tools.timeparse.english import DAY_NAMES, clock_text, month_day_name, short_date, when_text
 from tools.timeparse.instants import (
     add_months,
     clock_for,
@@ -21,11 +22,14 @@ from tools.timeparse.instants import (
     next_weekday_at,
     one_time,
 )
-from tools.timeparse.results import ParseError
+from tools.timeparse.results import ParseError, Unsure
 from tools.timeparse.scanner import Parts, Relative
 
 
-def build_once(parts: Parts, zone_name: str, now: datetime, today: date) -> tuple[AnyTrigger, str]:
+def build_once(
+    parts: Parts, zone_name: str, now: datetime, today: date
+) -> tuple[AnyTrigger, str, str | None]:
+    """(trigger, text, note) for a one-off; `now` is in the trigger's zone."""
     check_no_minute_past(parts)
     at, note = _once_instant(parts, now, today)
     if at <= now:
@@ -33,8 +37,7 @@ def build_once(parts: Parts, zone_name: str, now: datetime, today: date) -> tupl
     if at.year > now.year + 100:
         raise ParseError("that is more than a hundred years away")
     at = at.replace(microsecond=0)
-    trigger = OnceTrigger(at, zone_name)
-    return trigger, describe(f"Once, {when_text(at)}", zone_name, note)
+    return OnceTrigger(at, zone_name), f"Once, {when_text(at)}", note
 
 
 def _past_hint(parts: Parts, at: datetime) -> str:
@@ -139,13 +142,33 @@ def _next_month_day(parts: Parts, now: datetime, hm: tuple[int, int]) -> datetim
         )
     check_month_days(parts.month_days)
     wanted = parts.month_days[0]
+    ahead = _month_days_ahead(wanted, hm, now)
+    at = next(ahead)
+    if at.astimezone(UTC) - now.astimezone(UTC) < timedelta(days=1):
+        raise _which_month(parts, at, next(ahead))
+    return at
+
+
+def _month_days_ahead(wanted: int | str, hm: tuple[int, int], now: datetime) -> Iterator[datetime]:
     first = now.date().replace(day=1)
-    for offset in range(14):
+    for offset in range(26):
         month_start = add_months(first, offset)
         last = calendar.monthrange(month_start.year, month_start.month)[1]
         day = last if wanted == "L" else int(wanted)
         if day <= last:
             at = instant_at(month_start.replace(day=day), hm, now)
             if at > now:
-                return at
+                yield at
     raise ParseError("that day never comes round")
+
+
+def _which_month(parts: Parts, soon: datetime, later: datetime) -> Unsure:
+    """ "the 1st" said on the 31st (or the 1st): so soon, or a month on?"""
+    said = parts.seen["monthdays"]
+    prefix = "on " if said.lower().startswith("on ") else ""
+    readings = tuple(
+        (short_date(at), ((*parts.where["monthdays"], f"{prefix}{at:%B} {at.day}, {at.year}"),))
+        for at in (soon, later)
+    )
+    question = f'"{said}": {short_date(soon)} (in less than a day) or {short_date(later)}?'
+    return Unsure(question, "name the month", readings)

@@ -19,6 +19,22 @@ def rx(pattern: str, flags: int = _FLAGS) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+def number_of(raw: str | None) -> float:
+    """The number an `_AMOUNT` match says: "2", "two", "a couple of", "half an"."""
+    if raw is None:
+        return 1
+    text = " ".join(raw.lower().split())
+    if text[:1].isdigit():
+        return float(text.rstrip("stndrh"))
+    return NUMBER_WORDS[text]
+
+
+def unit_name(raw: str) -> str:
+    """The plural unit a `_UNIT` match names: "h" -> "hours", "wk" -> "weeks"."""
+    word = raw.lower()
+    return UNIT_NAMES.get(word) or UNIT_NAMES.get(word.rstrip("s")) or word
+
+
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -67,38 +83,40 @@ _ORD_ITEM = r"(?:[0-9]{1,2}(?:st|nd|rd|th)?|last(?:\s+day)?|" + "|".join(ORD_WOR
 _ORD_SEP = r"\s*(?:,\s*(?:and\s+)?|\band\s+|&\s*)(?:the\s+)?"
 _ORD_LIST = rf"{_ORD_ITEM}(?:{_ORD_SEP}{_ORD_ITEM}){{0,30}}"
 _NUM_ORD = r"[0-9]{1,2}(?:st|nd|rd|th)"
-_MER = r"(?P<mer>[ap]\.?m\.?)(?![a-z0-9])"
+_MER_RAW = r"(?P<mer>[ap]\.?m\.?)"
+_MER = _MER_RAW + r"(?![a-z0-9])"
 HOUR_WORDS = {w: i for i, w in enumerate(
     "one two three four five six seven eight nine ten eleven twelve".split(), 1)}  # fmt: skip
 
 QUOTED = rx(r"\"[^\"\n]{0,400}\"|“[^”\n]{0,400}”|‘[^’\n]{0,400}’|(?<![\w'])'[^'\n]{1,400}'(?!\w)")
 _CRON_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)"
 _CRON_FIELD = (
-    rf"(?:[0-9*?][0-9a-z*?,/#-]*|{_CRON_NAME}(?:[-,/](?:{_CRON_NAME}|[0-9]+))*|L)(?![^\s`])"
+    rf"(?:[0-9*?][0-9a-z*?,/#-]*|{_CRON_NAME}(?:[-,/#](?:{_CRON_NAME}|[0-9]+))*|LW?)(?![^\s`])"
 )
 CRON_PREFIXED = rx(rf"\bcron\s*:?\s*(?P<expr>@[a-z]+|{_CRON_FIELD}(?:\s+{_CRON_FIELD}){{0,6}})")
 CRON_BARE = rx(rf"(?<![^\s`])(?P<expr>{_CRON_FIELD}(?:\s+{_CRON_FIELD}){{4,5}})")
 CRON_MACRO = rx(r"(?<![\w@])(?P<expr>@(?:yearly|annually|monthly|weekly|daily|midnight|hourly))\b")
 
-NTH_WEEKDAY = rx(
-    r"\b(?P<every>(?:every|each)\s+)?(?:the\s+)?(?:first|second|third|fourth|fifth|last"
-    rf"|1st|2nd|3rd|4th|5th)\s+{_DAY}(?P<month>\s+(?:of|in)\s+(?:every|each|the|a)\s+month\b)?"
-)
 EXCEPT = rx(
     rf"\b(?:except|excluding|but\s+not|other\s+than)\s+(?:on\s+)?(?:{_DAY}|{_WEEKPART}|holidays?)"
 )
-TWICE = rx(
-    r"\b(?:twice|three\s+times|[0-9]{1,3}\s+times)\s+(?:a|an|per|each|every)\s+"
-    r"(?:day|week|month|hour)\b|\btwice\s+(?:daily|weekly|monthly)\b"
+# "twice a day", "three times a week", "once a month", "twice daily".
+PER = rx(
+    r"\b(?P<n>once|twice|thrice|(?:[0-9]{1,2}|two|three|four|five|six)\s+times)\s+"
+    r"(?:a|an|per|each|every)\s+(?P<unit>day|week|month|year|hour)\b"
+    r"|\b(?P<n2>once|twice)\s+(?P<adv>daily|weekly|monthly|yearly|hourly)\b"
 )
-WINDOW = rx(
-    r"\b(?:between|from)\s+[0-9]{1,2}(?::[0-9]{2})?\s*(?:[ap]\.?m\.?)?\s*(?:and|to|till|until|-|–)"
-    r"\s*[0-9]{1,2}(?::[0-9]{2})?\s*(?:[ap]\.?m\.?)?(?![0-9])"
+_CLOCK = r"(?:[0-9]{1,2}(?:[:.][0-9]{2})?(?:\s*[ap]\.?m\.?(?![a-z]))?|noon|midnight)"
+_WINDOW_TO = r"\s*(?:\band\b|\bto\b|\btill\b|\buntil\b|\bthrough\b|\bthru\b|-|–)\s*"
+WINDOW = rx(rf"\b(?:between|from)\s+(?P<a>{_CLOCK}){_WINDOW_TO}(?P<b>{_CLOCK})(?![0-9:])")
+WINDOW_MER = rx(  # "9am-5pm", "9am to 5pm": both ends need am/pm without "between"
+    r"(?<![0-9:.])\b(?P<a>[0-9]{1,2}(?::[0-9]{2})?\s*[ap]\.?m\.?)\s*(?:-|–|\bto\b)\s*"
+    r"(?P<b>[0-9]{1,2}(?::[0-9]{2})?\s*[ap]\.?m\.?)(?![a-z0-9])"
 )
-COUNT_LIMIT = rx(
-    r"\bfor\s+(?:the\s+next\s+)?(?:[0-9]{1,4}|a|an|one|two|three|four|five|six|seven|eight"
-    r"|nine|ten)\s+(?:days?|weeks?|months?|years?|times|runs)\b"
+CLOCK_END = rx(  # one end of a window, read again for its hour, minute and am/pm
+    rf"(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?(?:\s*{_MER_RAW})?|(?P<w>noon|midnight)"
 )
+HOURS_WORDS = rx(r"\b(?:during\s+|within\s+|in\s+)?(?:business|working|office|work)\s+hours\b")
 QUARTERLY = rx(r"\b(?:quarterly|semi-?annually|bi-?annually|bi-?monthly)\b")
 VAGUE = rx(r"\b(?:next|this|coming)\s+(?:week|month|year|weekend)\b(?!')")
 AGO = rx(rf"(?<![a-z0-9.]){_AMOUNT}{_UNIT}\s+ago\b")
@@ -115,6 +133,31 @@ RELATIVE = rx(
     rf"|\b(?P<body2>{_REL_BODY}(?:\s*(?:,\s*|and\s+)?{_REL_BODY}){{0,3}})\s+from\s+now\b"
 )
 REL_ITEM = rx(_REL_PIECE)
+
+# Bounds: a keyword, then a day read by `bounds` at the match end.
+BOUND = rx(
+    r"\b(?P<kw>starting|beginning|commencing|effective|as\s+of|from|between|until|till|til"
+    r"|through|thru|ending|up\s+to\s+and\s+including)\s+(?:(?:on|with|from)\s+)?"
+)
+BOUND_TO = rx(r"\s*(?:-|–|\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b)\s*(?:on\s+)?")
+BOUND_DAY = rx(rf"(?:(?P<pre>next|this|coming)\s+)?(?P<day>{_DAY})(?!')")
+BOUND_NTH = rx(rf"(?:the\s+)?(?P<d>{_NUM_ORD})\b(?!\s+of\s+(?:{_MONTH_NAMES}))")
+BOUND_END_OF = rx(
+    r"(?:the\s+)?end\s+of\s+(?:(?P<this>the|this)\s+(?P<unit>month|year)\b"
+    rf"|(?P<mon>{_MONTH_NAMES})\b)"
+)
+BOUND_NOW = rx(r"(?:now|today)\b(?:\s+on\b)?")
+BOUND_AFTER_DAY = rx(rf"{_DAY}\s*$")
+BOUND_LENGTH = rx(
+    rf"\b(?:for|over)\s+(?:the\s+(?:next|coming|following)\s+)?(?P<n>{_AMOUNT})?"
+    r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b(?!')"
+)
+BOUND_REST = rx(r"\bfor\s+the\s+rest\s+of\s+(?:the\s+|this\s+)?(?P<unit>week|month|year)\b")
+BOUND_COUNT = rx(
+    r"(?:\bfor\s+)?(?:\bthe\s+next\s+)?(?:\bonly\s+)?(?<![\w.])(?P<n>[0-9]{1,4}|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)\s+(?:more\s+)?"
+    r"(?:times|runs|occurrences)\b(?:\s+only\b)?(?!\s+(?:a|an|per|each|every)\b)"
+)
 
 DATE_MD = rx(
     rf"(?<![\w#@])(?:(?P<every>every|each)\s+)?(?:on\s+)?(?:the\s+)?{_MONTH}\s+(?:the\s+)?"
@@ -140,6 +183,29 @@ MONTHLY_ON = rx(
     r"\b(?:monthly|every\s+month|each\s+month)\s*,?\s*on\s+(?:the\s+)?"
     rf"(?P<list>{_ORD_LIST})(?:\s+days?)?(?:\s+of\s+the\s+month)?\b"
 )
+# "the first monday", "2nd and 4th tuesday", "first monday and third friday",
+# "the last weekday"; the month part ("of every month", "of march and june")
+# is matched after it (`NTH_OF`), as `OF_MONTH` is.
+_NTH_ORD = (
+    r"(?:(?:second|next)[\s-]+to[\s-]+last|penultimate|first|second|third|fourth|fifth|last"
+    r"|1st|2nd|3rd|4th|5th)"
+)
+_NTH_DAY = rf"(?:{_DAY}|week\s?days?\b|business\s+days?\b|working\s+days?\b|work\s?days?\b)"
+_NTH_SEP = r"\s*(?:,\s*(?:and\s+)?|\band\s+|&\s*)(?:the\s+)?"
+_NTH_ITEM = rf"{_NTH_ORD}(?:{_NTH_SEP}{_NTH_ORD}){{0,4}}\s+{_NTH_DAY}"
+NTH = rx(
+    rf"(?<![\w#@])(?:(?P<every>every|each)\s+)?(?:on\s+)?(?:the\s+)?"
+    rf"(?P<list>{_NTH_ITEM}(?:{_NTH_SEP}{_NTH_ITEM}){{0,6}})"
+)
+NTH_ITEM = rx(rf"(?P<ords>{_NTH_ORD}(?:{_NTH_SEP}{_NTH_ORD}){{0,4}})\s+(?P<day>{_NTH_DAY})")
+NTH_ORD = rx(_NTH_ORD)
+_MONTH_LIST = rf"(?:{_MONTH_NAMES})\b\.?(?:{_NTH_SEP}(?:{_MONTH_NAMES})\b\.?){{0,11}}"
+NTH_OF = rx(
+    r"\s*,?\s*(?:(?:of|in)\s+(?:(?P<each>every|each|the|a)\s+month\b"
+    r"|(?P<rel>next|this|the\s+next|the\s+coming|coming)\s+month\b"
+    rf"|(?:(?P<every>every|each)\s+)?(?P<months>{_MONTH_LIST}))|(?:every|each)\s+month\b)"
+)
+NTH_MONTH = rx(rf"\b(?:{_MONTH_NAMES})\b")
 EVERY_ORD = rx(
     rf"\bevery\s+(?:the\s+)?(?P<list>{_NUM_ORD})\b"
     r"(?!\s+(?:days?|weeks?|months?|hours?|minutes?|years?)\b)(?:\s+(?:day\s+)?of\s+the\s+month\b)?"
@@ -152,7 +218,10 @@ EVERY = rx(rf"\b(?:every|each)\s+(?P<n>{_AMOUNT})?{_UNIT}")
 ADVERB = rx(
     r"\b(?P<w>hourly|daily|nightly|weekly|bi-?weekly|fortnightly|monthly|yearly|annually"
     r"|everyday)\b(?=\s*(?:$|[^\sa-z]|(?:at|on|in|to|into|from|starting|by|around|about|and"
-    rf"|until|till|for|please|except|between|before|after|noon|midnight|{_DAY}|{_WEEKPART})\b))"
+    r"|until|till|for|please|except|between|before|after|noon|midnight|starting|beginning"
+    r"|through|thru|would|will|works?|is|are|should|could|might|if|sounds?|suits?|seems?"
+    rf"|thanks|then|so|but|or|ok|okay|fine|good|best|too|also|again|{_DAY}|{_WEEKPART})\b))"
+    r"|\b(?:on\s+)?an?\s+(?P<b>daily|weekly|monthly|yearly|hourly|nightly)\s+basis\b"
 )
 PERIOD = rx(
     r"(?P<pre>\b(?:in\s+the|this|every|each|tomorrow|today|tmrw|weekday|weekdays|weekend"

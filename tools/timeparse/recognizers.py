@@ -2,12 +2,14 @@
 
 Each recognizer finds its phrases in the scanner's working text, records
 them in `Parts` and blanks their spans, so the order matters: zones and cron
-first (both hold digits a later recognizer would read as times), then the
-refusals, ISO dates, relative times, dates, repeats, parts of the day, days
-and weekdays, and times of day last. Dates and times of day have their own
-modules; this one holds cron, the refusals, relative times, repeats ("every
-2 hours", "daily") and parts of the day. dateparser is tried after them all,
-and only when no date was found.
+first (both hold digits a later recognizer would read as times), the Nth
+weekday of the month and the bounds (both hold days and months a later one
+would read alone), then the refusals, ISO dates, relative times, dates,
+windows and counts per period, repeats, parts of the day, days and weekdays,
+and times of day last. Dates, times of day, the Nth weekday, bounds and
+windows have their own modules; this one holds cron, the refusals, relative
+times, repeats ("every 2 hours", "daily") and parts of the day. dateparser
+is tried after them all, and only when no date was found.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from itertools import islice
 
 from scheduler import cron
 from scheduler.errors import CronError
+from tools.timeparse.bounds import scan_bounds
 from tools.timeparse.dates import (
     scan_daysets,
     scan_iso,
@@ -28,6 +31,7 @@ from tools.timeparse.dates import (
     scan_reldays,
 )
 from tools.timeparse.fallback import scan_fallback_date
+from tools.timeparse.nth import scan_nth
 from tools.timeparse.patterns import (
     ADVERB,
     AGO,
@@ -37,20 +41,18 @@ from tools.timeparse.patterns import (
     EVERY,
     EVERY_MORE,
     EXCEPT,
-    NTH_WEEKDAY,
-    NUMBER_WORDS,
     PERIOD,
     QUARTERLY,
     REL_ITEM,
     RELATIVE,
-    TWICE,
-    UNIT_NAMES,
     VAGUE,
-    WINDOW,
+    number_of,
+    unit_name,
 )
 from tools.timeparse.results import ParseError
 from tools.timeparse.scanner import Relative, Scanner, phrase_of
 from tools.timeparse.times import scan_times
+from tools.timeparse.windows import scan_per, scan_windows
 from tools.timeparse.zones import scan_zone
 
 
@@ -71,12 +73,6 @@ def _scan_cron(scan: Scanner) -> None:
 # Phrasings we refuse rather than guess: (pattern, message with {}, hint).
 _REFUSALS = (
     (EXCEPT, 'I can\'t leave days out ("{}")', 'list the days instead: "mon-fri"'),
-    (TWICE, '"{}" needs the times spelled out', 'e.g. "every day at 9am and 5pm"'),
-    (
-        WINDOW,
-        'I can\'t limit a schedule to a window ("{}") yet',
-        'write it as cron, e.g. "*/30 9-16 * * 1-5"',
-    ),
     (QUARTERLY, 'I can\'t repeat "{}" yet', 'try "monthly on the 1st"'),
     (VAGUE, '"{}" is too vague for a schedule', 'name a day, e.g. "next monday at 9am"'),
     (AGO, '"{}" is in the past', "schedules can only start later"),
@@ -84,12 +80,6 @@ _REFUSALS = (
 
 
 def _scan_refusals(scan: Scanner) -> None:
-    for match in scan.found(NTH_WEEKDAY, 2):
-        if match["month"] or match["every"]:
-            raise ParseError(
-                f'I can\'t schedule "{phrase_of(match)}" yet: cron has no portable way to say it',
-                'use a weekday ("every monday") or a date ("the 1st of every month")',
-            )
     for pattern, message, hint in _REFUSALS:
         if match := pattern.search(scan.work):
             raise ParseError(message.format(phrase_of(match)), hint)
@@ -105,8 +95,8 @@ def _scan_relative(scan: Scanner) -> None:
 def _relative(body: str) -> Relative:
     rel = Relative()
     for piece in islice(REL_ITEM.finditer(body), 4):
-        amount = _amount(piece["n"]) + (0.5 if piece["half"] else 0)
-        unit = _unit(piece["unit"])
+        amount = number_of(piece["n"]) + (0.5 if piece["half"] else 0)
+        unit = unit_name(piece["unit"])
         if unit in ("months", "years"):
             if amount != int(amount):
                 raise ParseError(f'"{piece.group()}" needs a whole number of {unit}')
@@ -123,35 +113,21 @@ def _relative(body: str) -> Relative:
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 
 
-def _amount(raw: str | None) -> float:
-    if raw is None:
-        return 1
-    text = " ".join(raw.lower().split())
-    if text[:1].isdigit():
-        return float(text.rstrip("stndrh"))
-    return NUMBER_WORDS[text]
-
-
-def _unit(raw: str) -> str:
-    word = raw.lower()
-    return UNIT_NAMES.get(word) or UNIT_NAMES.get(word.rstrip("s")) or word
-
-
 def _scan_every(scan: Scanner) -> None:
     for match in scan.found(EVERY, 3):
-        amount, unit = _amount(match["n"]), _unit(match["unit"])
+        amount, unit = number_of(match["n"]), unit_name(match["unit"])
         end = match.end()
         # "every 1h30m", "every 2 hours and 15 minutes": sum into minutes.
         while unit in ("minutes", "hours") and (more := EVERY_MORE.match(scan.work, end)):
-            extra = _unit(more["unit"])
+            extra = unit_name(more["unit"])
             if extra not in ("minutes", "hours"):
                 break
-            amount = _minutes(amount, unit) + _minutes(_amount(more["n"]), extra)
+            amount = _minutes(amount, unit) + _minutes(number_of(more["n"]), extra)
             unit, end = "minutes", more.end()
         _every(scan, match, amount, unit)
         scan.take_span(match.start(), end)
     for match in scan.found(ADVERB, 3):
-        _adverb(scan, match, match["w"].lower().replace("-", ""))
+        _adverb(scan, match, (match["w"] or match["b"]).lower().replace("-", ""))
         scan.take(match)
 
 
@@ -161,6 +137,8 @@ def _minutes(amount: float, unit: str) -> float:
 
 def _every(scan: Scanner, match: re.Match[str], amount: float, unit: str) -> None:
     phrase = phrase_of(match)
+    if unit == "seconds" and amount >= 60:  # "every 60 seconds" is once a minute
+        amount, unit = amount / 60, "minutes"
     if unit == "seconds" or (unit == "minutes" and 0 < amount < 1):
         raise ParseError(
             f'"{phrase}" is more often than once a minute', 'the most is "every minute"'
@@ -239,12 +217,16 @@ def _scan_periods(scan: Scanner) -> None:
 _RECOGNIZERS = (
     scan_zone,
     _scan_cron,
+    scan_nth,
+    scan_bounds,
     _scan_refusals,
     scan_iso,
     _scan_relative,
     scan_named_dates,
     scan_numeric_dates,
     scan_monthly,
+    scan_windows,
+    scan_per,
     _scan_every,
     _scan_periods,
     scan_reldays,

@@ -2,8 +2,10 @@
 
 `Scanner` holds a copy of the text whose quoted parts (message text) and
 already-read spans are blanked, so no recognizer reads a phrase twice, and
-the `Parts` found so far. `note` records each category's phrase and refuses a
-category found twice; `COMBOS` lists the categories that make sense together.
+the `Parts` found so far. `note` records each category's phrase (and where
+it is, for rewriting it in a question) and refuses a category found twice;
+`COMBOS` lists the categories that make sense together. Start, end and count
+(`Bounds`) go with any repeating schedule, so they are not categories.
 `remainder` is the text with every taken span cut out.
 """
 
@@ -23,15 +25,17 @@ _CATEGORY_NAMES = {
     "weeks": "every few weeks", "dows": "days of the week", "weekday": "a weekday",
     "monthly": "monthly", "monthdays": "a day of the month", "yearly": "yearly",
     "date": "a date", "relative": "a relative time", "time": "a time of day",
-    "period": "a part of the day",
+    "period": "a part of the day", "nth": "a weekday of the month", "months": "months",
+    "window": "a window of the day", "per": "a number of times",
 }  # fmt: skip
 COMBOS = (
     frozenset({"cron"}),
-    frozenset({"step", "dows", "hourmin", "daily"}),
-    frozenset({"daily", "dows", "time", "period"}),
-    frozenset({"weeks", "dows", "time", "period"}),
+    frozenset({"step", "dows", "hourmin", "daily", "window"}),
+    frozenset({"daily", "dows", "time", "period", "per"}),
+    frozenset({"weeks", "dows", "time", "period", "per"}),
     frozenset({"days", "time", "period"}),
-    frozenset({"monthly", "monthdays", "time", "period"}),
+    frozenset({"monthly", "monthdays", "time", "period", "per"}),
+    frozenset({"monthly", "nth", "months", "yearly", "time", "period", "per"}),
     frozenset({"yearly", "date", "time", "period"}),
     frozenset({"date", "weekday", "time", "period"}),
     frozenset({"monthdays", "time", "period"}),
@@ -46,11 +50,53 @@ class Relative:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class SaidTime:
+    """A time of day as written. `flexible`: a bare hour 1-11 without am/pm (or a
+    leading zero), which `instants.settle` settles; `said`/`span`: the phrase."""
+
+    hour: int
+    minute: int
+    flexible: bool = False
+    span: tuple[int, int] = (-1, -1)
+    said: str = ""
+
+
+@dataclass(frozen=True)
+class DaySpec:
+    """A day a bound names, resolved against today by `bounds`: one field is set."""
+
+    date: tuple[int | None, int, int] | None = None  # (year, month, day)
+    offset: int | None = None  # days after today
+    weekday: tuple[int, bool] | None = None  # (cron day, strictly after today)
+    month_day: int | None = None  # the next such day of a month
+    month_end: int | None = None  # the last day of that month (0: this month)
+    year_end: bool = False
+    strong: bool = True  # False for a bare weekday, which "from" alone does not take
+
+
+@dataclass
+class Bounds:
+    """Start, end and count: "starting next monday", "until friday", "6 times"."""
+
+    start: DaySpec | None = None
+    end: DaySpec | None = None
+    length: tuple[float, str] | None = None  # "for the next 2 weeks": (2, "weeks")
+    count: int | None = None
+    phrases: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+NthDay = tuple[int | None, int]  # (cron weekday, or None for Monday-Friday; 1..5, -1 last, -2)
+
+
 @dataclass
 class Parts:
-    """What the recognizers found; `seen` maps each category to its phrase."""
+    """What the recognizers found; `seen` maps each category to its phrase and
+    `where` to its span."""
 
     seen: dict[str, str] = field(default_factory=dict)
+    where: dict[str, tuple[int, int]] = field(default_factory=dict)
     spans: list[tuple[int, int]] = field(default_factory=list)
     zone: str | None = None
     cron: str | None = None
@@ -65,9 +111,15 @@ class Parts:
     day_offset: int | None = None
     offset: tzinfo | None = None  # an ISO time's own UTC offset
     relative: Relative | None = None
-    times: list[tuple[int, int, bool]] = field(default_factory=list)  # (h, m, am/pm unsaid)
+    times: list[SaidTime] = field(default_factory=list)
     period: str | None = None
     plural_period: bool = False
+    nth: tuple[NthDay, ...] = ()
+    nth_months: tuple[int, ...] = ()
+    nth_reading: str = ""  # "monthly", "months", "once", "next", "this" or "bare"
+    window: tuple[SaidTime, SaidTime] | None = None
+    per: int | None = None  # "twice a day": 2
+    bounds: Bounds = field(default_factory=Bounds)
 
 
 class Scanner:
@@ -99,6 +151,7 @@ class Scanner:
                 "keep one, or make two schedules",
             )
         self.parts.seen.setdefault(category, phrase)
+        self.parts.where.setdefault(category, match.span())
 
 
 def plain(text: str) -> str:

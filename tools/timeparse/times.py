@@ -1,9 +1,10 @@
 """Recognizers for the time of day: "9am", "17:30", "at 5", "half past 9", "noon".
 
-A bare hour after "at" is read on the 24-hour clock but marked flexible, so
-"afternoon"/"evening"/"night" can move it to PM later; "at 9am, 1pm and 5pm"
-reads as one list. ":15" and "15 past the hour" are minutes past the hour,
-for "every hour".
+Each is kept as written (`SaidTime`): a bare hour 1-11 without am/pm or a
+leading zero is flexible, and `instants.clock_for` settles it (7-11 AM,
+"afternoon" PM, later in a list, or a question). "at 9am, 1pm and 5pm" reads
+as one list. ":15" and "15 past the hour" are minutes past the hour, for
+"every hour".
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tools.timeparse.patterns import (
     TIME_OCLOCK,
 )
 from tools.timeparse.results import ParseError
-from tools.timeparse.scanner import Scanner, phrase_of
+from tools.timeparse.scanner import SaidTime, Scanner, phrase_of
 
 
 def scan_times(scan: Scanner) -> None:
@@ -32,34 +33,43 @@ def scan_times(scan: Scanner) -> None:
         _add_time(scan, match, _meridiem_time(match), False)
     for match in scan.found(TIME_OCLOCK, 3):
         hour = HOUR_WORDS.get(match["h"].lower()) or int(match["h"])
-        _add_time(scan, match, checked_time(hour, 0, match), True)
+        _add_time(scan, match, checked_time(hour, 0, match), not match["h"].startswith("0"))
     for match in scan.found(TIME_NOON, 3):
         _add_time(scan, match, (0, 0) if match["w"].lower() == "midnight" else (12, 0), False)
     _scan_minute_of_hour(scan)  # before "at 15", which would read "at 15 past" as 15:00
     for match in scan.found(TIME_AT, 3):
         hm = checked_time(int(match["h"]), int(match["m"] or 0), match)
-        _add_time(scan, match, hm, True)
+        _add_time(scan, match, hm, not match["h"].startswith("0"))
     if "time" not in scan.parts.seen:
         for match in scan.found(TIME_COLON, 3):
             hm = checked_time(int(match["h"]), int(match["m"]), match)
-            _add_time(scan, match, hm, True)
+            _add_time(scan, match, hm, not match["h"].startswith("0"))
 
 
-def _add_time(scan: Scanner, match: re.Match[str], hm: tuple[int, int], flexible: bool) -> None:
+def said_time(match: re.Match[str], hm: tuple[int, int], bare: bool) -> SaidTime:
+    """`hm` as written by `match`; `bare`: no am/pm, no leading zero."""
+    flexible = bare and 1 <= hm[0] <= 11
+    return SaidTime(*hm, flexible, match.span(), phrase_of(match))
+
+
+def list_time(match: re.Match[str]) -> SaidTime:
+    """A time from a list or a window ("and 5", "5pm", "11:30"): any am/pm is its own."""
+    if match["mer"]:
+        return said_time(match, _meridiem_time(match), False)
+    hm = checked_time(int(match["h"]), int(match["m"] or 0), match)
+    return said_time(match, hm, not match["h"].startswith("0"))
+
+
+def _add_time(scan: Scanner, match: re.Match[str], hm: tuple[int, int], bare: bool) -> None:
     scan.note("time", match)
-    scan.parts.times.append((*hm, flexible))
+    scan.parts.times.append(said_time(match, hm, bare))
     scan.take(match)
     end = match.end()
     # "at 9am, 1pm and 5pm": later items need no "at" of their own.
     for _ in range(12):
         if not (more := TIME_MORE.match(scan.work, end)):
             break
-        if more["mer"]:
-            scan.parts.times.append((*_meridiem_time(more), False))
-        else:
-            scan.parts.times.append(
-                (*checked_time(int(more["h"]), int(more["m"] or 0), more), True)
-            )
+        scan.parts.times.append(list_time(more))
         scan.take(more)
         end = more.end()
 

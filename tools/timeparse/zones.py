@@ -63,8 +63,9 @@ _ZONE_OFFSET = rx(
     r"(?<![\w#@])(?:in\s+)?\b(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<h>[0-9]{1,2})"
     r"(?::?(?P<m>[0-9]{2}))?(?![0-9])"
 )
+# Never starting right after "-" or "_" keeps it linear on "a-b-c-d-...".
 _ZONE_IANA = rx(
-    r"(?<![\w#@/])(?:in\s+)?(?P<z>[a-z]+(?:[_-][a-z]+)*/[a-z0-9]+(?:[_+-][a-z0-9]+)*"
+    r"(?<![\w#@/_-])(?:in\s+)?(?P<z>[a-z]+(?:[_-][a-z]+)*/[a-z0-9]+(?:[_+-][a-z0-9]+)*"
     r"(?:/[a-z_]+)?)(?:\s+time)?(?![\w/])"
 )
 _ZONE_AFTER_TIME = rx(

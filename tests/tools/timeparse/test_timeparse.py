@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,10 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.triggers import CronTrigger, IntervalTrigger, OnceTrigger
+from scheduler.triggers import (
+    BoundedTrigger,
+    CronTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    RRuleTrigger,
+    upcoming,
+)
 from tests.tools.timeparse.phrases import BERLIN, KOLKATA, NY, PHRASES, SYDNEY, Case, check
 from tests.tools.timeparse.phrases import UTC as UTC_NAME
-from tools.timeparse import ParseError, parse_when, parse_when_json, warm_up
+from tools.timeparse import Ambiguous, ParseError, Reading, parse_when, parse_when_json, warm_up
 
 ZONES = (NY, BERLIN, SYDNEY, KOLKATA, UTC_NAME)
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo(NY))
@@ -26,9 +34,6 @@ def _warm() -> None:
     warm_up()  # dateparser's first call takes ~0.1 s; the budget is per parse
 
 
-# --------------------------------------------------------------------------- the table
-
-
 @pytest.mark.parametrize("case", PHRASES, ids=[case.id for case in PHRASES])
 def test_phrase(case: Case) -> None:
     problem = check(case)
@@ -37,13 +42,15 @@ def test_phrase(case: Case) -> None:
 
 def test_the_table_is_broad() -> None:
     groups = {case.group for case in PHRASES}
-    assert len(PHRASES) >= 200
+    assert len(PHRASES) >= 400
     assert {"recurring", "refusals", "dst", "timezones", "raw-cron", "embedded"} <= groups
+    issue_8 = {"nth-weekday", "once-a", "bounds", "windows", "several-times", "weeks-rrule"}
+    assert issue_8 | {"surrounding", "raw-cron-ext", "questions"} <= groups
     assert set(ZONES) <= {case.tz for case in PHRASES}
-    assert sum(case.error is not None for case in PHRASES) >= 40
-
-
-# --------------------------------------------------------------------------- results
+    assert sum(case.error is not None for case in PHRASES) >= 70
+    assert sum(bool(case.asks) for case in PHRASES) >= 15
+    for group in issue_8:
+        assert len({case.tz for case in PHRASES if case.group == group}) >= 3, group
 
 
 def test_cron_json_shape() -> None:
@@ -65,10 +72,72 @@ def test_once_json_shape() -> None:
 
 
 def test_interval_json_shape() -> None:
-    data = parse_when("every other tuesday at 4pm", NY, NOW).to_json()
+    data = parse_when("every 3 days at 8am", NY, NOW).to_json()
     assert data["kind"] == "interval"
-    assert data["interval"] == {"every": 2, "unit": "weeks", "anchor": "2026-03-10T16:00:00-04:00"}
+    assert data["interval"] == {"every": 3, "unit": "days", "anchor": "2026-03-05T08:00:00-05:00"}
     assert len(data["next_runs"]) == 5
+    assert data["notes"] == []
+
+
+def test_rrule_json_shape() -> None:
+    data = parse_when("every other tuesday at 4pm", NY, NOW).to_json()
+    assert data["kind"] == "rrule"
+    assert data["rules"] == ["FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=16;BYMINUTE=0"]
+    assert data["start"] == "2026-03-10T00:00:00-04:00"
+    assert data["description"] == (
+        "Every other week on Tuesday at 4:00 PM, starting Tue Mar 10 (America/New_York)"
+    )
+
+
+def test_bounded_json_shape() -> None:
+    data = parse_when("every weekday at 9am starting next monday until march 20", NY, NOW).to_json()
+    assert data["kind"] == "bounded"
+    assert data["trigger"] == {"kind": "cron", "cron": "0 9 * * 1-5", "timezone": NY}
+    assert data["start"] == "2026-03-09T00:00:00-04:00"
+    assert data["end"] == "2026-03-20T23:59:59-04:00"
+    assert data["count"] is None
+    assert data["description"] == (
+        "Every weekday at 9:00 AM, from Mon Mar 9 until Fri Mar 20 (America/New_York)"
+    )
+
+
+def test_a_count_becomes_the_end_and_the_schedule_completes() -> None:
+    result = parse_when("each monday at 9, 3 times", NY, NOW)
+    trigger = result.trigger
+    assert isinstance(trigger, BoundedTrigger)
+    assert (trigger.count, trigger.end) == (3, datetime(2026, 3, 23, 9, tzinfo=ZoneInfo(NY)))
+    assert len(upcoming(trigger, NOW, 10)) == 3
+    assert trigger.next_after(trigger.end) is None
+
+
+def test_the_or_rule_note_is_in_the_json() -> None:
+    data = parse_when_json("0 10 1-7 * 1", NY, NOW)
+    assert data["cron"] == "0 10 1-7 * 1"
+    (note,) = data["notes"]
+    assert "`0 10 * * 1#1`" in note
+    assert "between day 1 and 7 of the month, or on Monday" in note
+    assert "*" not in note.replace("`0 10 1-7 * 1`", "").replace("`0 10 * * 1#1`", "")
+
+
+def test_a_question_json_shape() -> None:
+    data = parse_when_json("post hi in #eng every day at 4", NY, NOW)
+    assert set(data) == {"error", "hint", "options"}
+    assert data["error"] == '"at 4": 4:00 AM or 4:00 PM?'
+    assert data["options"] == [
+        {"label": "4:00 AM", "when": "post hi in #eng every day at 4am"},
+        {"label": "4:00 PM", "when": "post hi in #eng every day at 4pm"},
+    ]
+
+
+def test_ambiguous_is_a_parse_error_with_readings() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_when("every other wednesday at 11am", NY, NOW)
+    assert isinstance(info.value, Ambiguous)
+    assert info.value.options[1] == Reading(
+        "Starting Wed Mar 11", "every other wednesday at 11am starting March 11, 2026"
+    )
+    again = parse_when(info.value.options[1].when, NY, NOW)
+    assert again.next_runs[0] == datetime(2026, 3, 11, 11, tzinfo=ZoneInfo(NY))
 
 
 def test_error_json_shape() -> None:
@@ -89,6 +158,8 @@ def test_triggers_are_the_scheduler_classes() -> None:
     assert isinstance(parse_when("every day at 9", NY, NOW).trigger, CronTrigger)
     assert isinstance(parse_when("in 5 minutes", NY, NOW).trigger, OnceTrigger)
     assert isinstance(parse_when("every 7 minutes", NY, NOW).trigger, IntervalTrigger)
+    assert isinstance(parse_when("every day at 9 and 1:30pm", NY, NOW).trigger, RRuleTrigger)
+    assert isinstance(parse_when("every day at 9 until friday", NY, NOW).trigger, BoundedTrigger)
 
 
 def test_minute_intervals_are_anchored_in_utc_so_steps_are_elapsed_time() -> None:
@@ -130,13 +201,13 @@ def test_quoted_text_is_never_read_as_a_time() -> None:
     assert result.remainder == 'post "every monday at noon"'
 
 
-# --------------------------------------------------------------------------- properties
-
 _KEYWORDS = (
     "every day at 9 am pm noon midnight monday mon-fri weekdays tomorrow today in 5 minutes "
     "hours the 1st of every month march 3 12/24 2026-12-24 17:45 :15 ET London time "
     "Europe/Berlin UTC+2 cron: 0 9 * * 1-5 @daily other week last except twice next evry "
-    "quarter past half o'clock # @ , / - “ ” ' \" 24/7 13pm 25:00 9:75 L 31st feb 30"
+    "quarter past half o'clock # @ , / - “ ” ' \" 24/7 13pm 25:00 9:75 L 31st feb 30 "
+    "first second fourth 2nd of and until till starting from between through for times "
+    "once weekday business 5#1,5#3 LW 5L 1-7 basis between 9 and 5 06:00 january"
 ).split()
 _noise = st.one_of(
     st.text(max_size=4000),
@@ -179,6 +250,23 @@ _ADVERSARIAL = [
     " ",
     "\u00a0",
     '"',
+    "the first monday and ",
+    "first and ",
+    "2nd, ",
+    "of march, ",
+    "until ",
+    "from 9 to ",
+    "between 1 and ",
+    "starting next ",
+    "for the next ",
+    "twice a day at 9 and ",
+    "5#1,",
+    "daily would ",
+    "half past 4 ",  # a rewritten reading must not ask the same question again
+    "4 o'clock ",
+    "at 4 ",
+    "second-to-",  # zone names once rescanned every hyphenated run from each hyphen
+    "a-b-",
 ]
 
 
@@ -226,10 +314,10 @@ def _exists(day: datetime, hour: int, minute: int, zone: ZoneInfo) -> bool:
 def test_every_day_at_time_fires_on_that_day_and_time(
     dow: int, spelling: int, hour: int, minute: int, twelve_hour: bool, tz: str, now: datetime
 ) -> None:
-    when = (
+    when = (  # a leading zero is the 24-hour clock; a bare 1-6 would be asked about
         f"{hour % 12 or 12}:{minute:02d}{'am' if hour < 12 else 'pm'}"
         if twelve_hour
-        else (f"{hour}:{minute:02d}")
+        else (f"{hour:02d}:{minute:02d}")
     )
     result = parse_when(f"every {_DAY_WORDS[dow][spelling]} at {when}", tz, now)
     zone = ZoneInfo(tz)
@@ -250,3 +338,42 @@ def test_in_n_minutes_is_elapsed_time(minutes: int, tz: str) -> None:
     expected = NOW.astimezone(UTC) + timedelta(minutes=minutes)
     assert [run.astimezone(UTC) for run in result.next_runs] == [expected]
     assert result.remainder == "remind me"
+
+
+_ORDINALS = {1: ("first", "1st"), 2: ("second", "2nd"), 3: ("third", "3rd"), 4: ("fourth", "4th")}
+_ORDINALS[5] = ("fifth", "5th")
+_ORDINALS[-1] = ("last", "last")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    nth=st.sampled_from(sorted(_ORDINALS)),
+    numeric=st.booleans(),
+    dow=st.integers(0, 6),
+    spelling=st.integers(0, 2),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    tz=st.sampled_from(ZONES),
+    now=st.datetimes(datetime(2026, 1, 1), datetime(2028, 12, 31)),
+)
+def test_the_nth_weekday_of_every_month_lands_in_its_week(
+    nth: int, numeric: bool, dow: int, spelling: int, hour: int, minute: int, tz: str, now: datetime
+) -> None:
+    ordinal = _ORDINALS[nth][numeric]
+    text = f"the {ordinal} {_DAY_WORDS[dow][spelling]} of every month at {hour:02d}:{minute:02d}"
+    result = parse_when(text, tz, now)
+    zone = ZoneInfo(tz)
+    assert result.next_runs[0] > now.replace(tzinfo=zone)
+    assert result.next_runs == sorted(result.next_runs)
+    for run in result.next_runs:
+        local = run.astimezone(zone)
+        assert (local.weekday() + 1) % 7 == dow
+        last = calendar.monthrange(local.year, local.month)[1]
+        if nth == -1:
+            assert local.day > last - 7
+        else:
+            assert 7 * (nth - 1) < local.day <= 7 * nth
+        if _exists(local, hour, minute, zone):
+            assert (local.hour, local.minute) == (hour, minute)
+        else:  # in a spring-forward gap: right after it
+            assert local.utcoffset() != (local - timedelta(hours=1)).utcoffset()
