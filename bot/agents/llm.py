@@ -51,17 +51,9 @@ from bot.agents.turn import (
     trim_history,
 )
 from bot.commands.command import ChannelResolver
-from bot.slack.blocks import (
-    escape,
-    history_blocks,
-    is_error,
-    list_blocks,
-    schedule_blocks,
-    section,
-    text_sections,
-    with_mentions,
-)
+from bot.slack.blocks import history_blocks, is_error, list_blocks, schedule_blocks
 from bot.slack.ids import MAX_BLOCKS
+from bot.slack.mrkdwn import escape, section, text_sections, with_mentions
 from bot.slack.reply import Reply
 from scheduler.clock import Clock
 from tools.scheduler_tools import Caller, SchedulerTools

@@ -35,16 +35,8 @@ from bot.agents.turn import (
 from bot.commands.command import ChannelResolver, SlashCommand, SlashError, Unclear
 from bot.commands.handler import channel_id, create_args
 from bot.commands.verbs import BY_WORD
-from bot.slack.blocks import (
-    EXAMPLE,
-    error_reply,
-    escape,
-    is_error,
-    next_runs_reply,
-    section,
-    text_reply,
-    tool_reply,
-)
+from bot.slack.blocks import EXAMPLE, error_reply, is_error, next_runs_reply, text_reply, tool_reply
+from bot.slack.mrkdwn import escape, section
 from bot.slack.reply import Reply
 from scheduler.clock import Clock
 from tools.scheduler_tools import Caller, SchedulerTools

@@ -16,7 +16,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.slack.blocks import choice_blocks, confirm_blocks, error_reply, escape, section, tool_reply
+from bot.slack.blocks import choice_blocks, confirm_blocks, error_reply, tool_reply
+from bot.slack.mrkdwn import escape, section
 from bot.slack.reply import Reply
 from tools.scheduler_tools import Caller, SchedulerTools
 

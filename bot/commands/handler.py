@@ -23,8 +23,9 @@ from bot.commands.command import (
 from bot.commands.format import format_command
 from bot.commands.grammar import EXAMPLE, HELP, _shown, parse_slash
 from bot.commands.verbs import BY_COMMAND
-from bot.slack.blocks import escape, next_runs_reply, section, text_reply, tool_reply
+from bot.slack.blocks import next_runs_reply, text_reply, tool_reply
 from bot.slack.ids import CHANNEL_ID
+from bot.slack.mrkdwn import escape, section
 from bot.slack.reply import Reply
 from tools.scheduler_tools import (
     Caller,

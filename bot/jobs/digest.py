@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
+from bot.slack.mrkdwn import one_line
+
 TOP_N = 5
 TRANSCRIPT_CHARS = 12_000
 PREVIEW_CHARS = 80
@@ -50,9 +52,7 @@ def links(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def _preview(text: str) -> str:
-    flat = " ".join(_WRAPPED_LINK.sub(r"\1", text).split())
-    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+    return one_line(_WRAPPED_LINK.sub(r"\1", text), PREVIEW_CHARS)
 
 
 def _busiest_threads(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

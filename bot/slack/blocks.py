@@ -19,8 +19,6 @@ Confirm (value = JSON `{"tool", "arguments"}`) and Cancel.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,13 +34,21 @@ from bot.slack.ids import (
     MAX_CONFIRM_BUTTON,
     MAX_CONFIRM_TEXT,
     MAX_CONFIRM_TITLE,
-    MAX_CONTEXT_TEXT,
-    MAX_SECTION_TEXT,
     MAX_VALUE,
     PAUSE,
     RESUME,
     RUN,
     USER_ID,
+)
+from bot.slack.mrkdwn import (
+    clip,
+    context,
+    escape,
+    one_line,
+    plain,
+    section,
+    text_sections,
+    with_mentions,
 )
 from bot.slack.reply import Reply
 
@@ -51,10 +57,6 @@ MAX_CHOICES = 5  # readings offered as buttons
 NEXT_RUNS_SHOWN = 3
 
 EXAMPLE = '/tock every weekday at 9:30am "Standup in 5 minutes" in #eng'
-_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")  # "&amp;" cut short
-_ESCAPED_MENTION = re.compile(
-    rf"&lt;((?:#{CHANNEL_ID.pattern}|@{USER_ID.pattern})(?:\|[\w.-]{{0,80}})?)&gt;"
-)
 _STATUS_ICONS = {"active": ":large_green_circle:", "paused": ":double_vertical_bar:"}
 _RUN_ICONS = {
     "succeeded": ":white_check_mark:",
@@ -68,74 +70,6 @@ _RUN_ICONS = {
 
 
 # --------------------------------------------------------------------------- text
-
-
-def escape(text: object) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten to at most `limit` characters with an ellipsis.
-
-    Never leaves half an HTML entity behind (`&am…`), which Slack would show raw.
-    """
-    if len(text) <= limit:
-        return text
-    cut = _ENTITY_TAIL.sub("", text[: limit - 1])
-    return cut + "…"
-
-
-def with_mentions(escaped: str) -> str:
-    """Re-enable user and channel links in escaped text; `<!channel>` stays inert.
-
-    Tool errors name people and channels as `<@U123>` / `<#C123>`, which should
-    render as links; special mentions must never ping from an error message.
-    """
-    return _ESCAPED_MENTION.sub(r"<\1>", escaped)
-
-
-def one_line(text: object, limit: int) -> str:
-    """User text as one escaped, clipped line (for listings)."""
-    flat = " ".join(str(text).split())
-    return clip(escape(flat), limit)
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text or " ", limit), "emoji": True}
-
-
-def section(text: str) -> dict[str, Any]:
-    """A mrkdwn section; `text` must already be escaped."""
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": clip(text or " ", MAX_SECTION_TEXT)},
-    }
-
-
-def context(text: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": clip(text, MAX_CONTEXT_TEXT)}],
-    }
-
-
-def text_sections(lines: Iterable[str], max_blocks: int = MAX_BLOCKS) -> list[dict[str, Any]]:
-    """Pack lines into as few sections as fit, at most `max_blocks` of them."""
-    blocks: list[dict[str, Any]] = []
-    chunk = ""
-    for line in lines:
-        line = clip(line, MAX_SECTION_TEXT)
-        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
-            blocks.append(section(chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    if chunk:
-        blocks.append(section(chunk))
-    return blocks[:max_blocks]
-
-
-# --------------------------------------------------------------------------- values
 
 
 def channel_ref(channel: object) -> str:
@@ -200,7 +134,7 @@ def button(
     element: dict[str, Any] = {
         "type": "button",
         "action_id": action_id,
-        "text": _plain(text, MAX_BUTTON_TEXT),
+        "text": plain(text, MAX_BUTTON_TEXT),
         "value": value,
     }
     if style:
@@ -211,10 +145,10 @@ def button(
 def _delete_confirm(name: str) -> dict[str, Any]:
     shown = clip(escape(name), MAX_CONFIRM_TEXT - 60)
     return {
-        "title": _plain("Delete schedule?", MAX_CONFIRM_TITLE),
+        "title": plain("Delete schedule?", MAX_CONFIRM_TITLE),
         "text": {"type": "mrkdwn", "text": f"Delete *{shown}*? It stops for everyone."},
-        "confirm": _plain("Delete", MAX_CONFIRM_BUTTON),
-        "deny": _plain("Cancel", MAX_CONFIRM_BUTTON),
+        "confirm": plain("Delete", MAX_CONFIRM_BUTTON),
+        "deny": plain("Cancel", MAX_CONFIRM_BUTTON),
         "style": "danger",
     }
 
@@ -318,7 +252,7 @@ def list_blocks(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 def home_view(schedules: list[dict[str, Any]]) -> dict[str, Any]:
     """The App Home tab: the user's schedules with next run and last result."""
-    header = {"type": "header", "text": _plain("Your schedules", 150)}
+    header = {"type": "header", "text": plain("Your schedules", 150)}
     hint = context(f"Create one with `{escape(EXAMPLE)}` or by mentioning me.")
     if not schedules:
         return {"type": "home", "blocks": [header, section("You have no schedules yet."), hint]}

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.blocks import section
 from bot.slack.ids import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
+from bot.slack.mrkdwn import section
 
 
 @dataclass(frozen=True)

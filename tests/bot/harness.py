@@ -100,3 +100,43 @@ def _texts(node: Any) -> list[str]:
     if isinstance(node, list):
         return [t for item in node for t in _texts(item)]
     return []
+
+
+async def mention_in_thread(
+    emulator: SlackEmulator, bot: Bot, parent: Message, text: str, user: str = "alice"
+) -> Message:
+    message = emulator.post_as_user(
+        parent.channel, user, f"<@{emulator.bot_user_id}> {text}", thread_ts=parent.ts
+    )
+    event = {
+        "type": "app_mention",
+        "user": message.user,
+        "text": message.text,
+        "ts": message.ts,
+        "thread_ts": parent.ts,
+        "channel": message.channel,
+    }
+    assert (await emulator.send_event(bot.events_url, event)).status == 200
+    return message
+
+
+async def click(
+    emulator: SlackEmulator, bot: Bot, message: Message, action_id: str, user: str = "alice"
+) -> None:
+    [value] = [
+        element["value"]
+        for block in message.blocks or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    ]
+    payload = emulator.action_payload(
+        user=user,
+        channel=message.channel,
+        action_id=action_id,
+        value=value,
+        message_ts=message.ts,
+    )
+    pushed = await emulator.send_action(bot.events_url, payload)
+    assert pushed.status == 200
+    await idle(bot)

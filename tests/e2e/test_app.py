@@ -25,7 +25,9 @@ from tests.bot.harness import (
     all_text,
     bot_posts,
     bot_settings,
+    click,
     idle,
+    mention_in_thread,
     reply_to,
     settle,
     slash_answer,
@@ -45,24 +47,6 @@ async def mention(emulator: SlackEmulator, bot: Bot, text: str, **where: str) ->
     message, event = emulator.mention_event(channel, user, text)
     pushed = await emulator.send_event(bot.events_url, event)
     assert pushed.status == 200
-    return message
-
-
-async def mention_in_thread(
-    emulator: SlackEmulator, bot: Bot, parent: Message, text: str, user: str = "alice"
-) -> Message:
-    message = emulator.post_as_user(
-        parent.channel, user, f"<@{emulator.bot_user_id}> {text}", thread_ts=parent.ts
-    )
-    event = {
-        "type": "app_mention",
-        "user": message.user,
-        "text": message.text,
-        "ts": message.ts,
-        "thread_ts": parent.ts,
-        "channel": message.channel,
-    }
-    assert (await emulator.send_event(bot.events_url, event)).status == 200
     return message
 
 
@@ -318,28 +302,6 @@ async def test_a_long_mention_gets_a_clear_answer_and_changes_nothing(
 
 
 # ---- buttons and App Home --------------------------------------------------------
-
-
-async def click(
-    emulator: SlackEmulator, bot: Bot, message: Message, action_id: str, user: str = "alice"
-) -> None:
-    [value] = [
-        element["value"]
-        for block in message.blocks or []
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == action_id
-    ]
-    payload = emulator.action_payload(
-        user=user,
-        channel=message.channel,
-        action_id=action_id,
-        value=value,
-        message_ts=message.ts,
-    )
-    pushed = await emulator.send_action(bot.events_url, payload)
-    assert pushed.status == 200
-    await idle(bot)
 
 
 async def test_buttons_pause_resume_and_run_and_refresh_app_home(bot: Bot, emulator: SlackEmulator):

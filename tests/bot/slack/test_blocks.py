@@ -10,19 +10,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks import (
-    clip,
     confirm_blocks,
     error_reply,
-    escape,
     history_blocks,
     home_view,
     is_error,
     list_blocks,
     schedule_blocks,
-    text_sections,
     tool_reply,
 )
 from bot.slack.ids import CANCEL, CONFIRM, DELETE, MAX_BLOCKS, PAUSE, RESUME, RUN
+from bot.slack.mrkdwn import clip, escape, text_sections
 
 SCHEDULE: dict[str, Any] = {
     "name": "standup",
