@@ -90,6 +90,25 @@ def parse(body: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in body.split(";"))
 
 
+def day_part(parts: dict[str, str]) -> str:
+    """The body of a parsed rule without its times of day: which days it picks."""
+    return ";".join(f"{k}={v}" for k, v in parts.items() if k not in ("BYHOUR", "BYMINUTE"))
+
+
+def rule_times(parts: dict[str, str], start: datetime) -> list[tuple[int, int]]:
+    """The (hour, minute) pairs a parsed rule fires at; what it leaves out is the start's."""
+    hours = _ints(parts.get("BYHOUR")) or [start.hour]
+    minutes = _ints(parts.get("BYMINUTE")) or [start.minute]
+    return [(h, m) for h in hours for m in minutes]
+
+
+def step_of(times: list[tuple[int, int]]) -> int | None:
+    """The minutes between sorted times of day that repeat within the day (more than
+    three, evenly spaced: "every hour from 9 to 5"); None for a few set times."""
+    steps = {(b[0] - a[0]) * 60 + b[1] - a[1] for a, b in pairwise(times)}
+    return steps.pop() if len(times) > 3 and len(steps) == 1 else None
+
+
 @lru_cache(maxsize=2048)
 def _compiled(body: str, start: datetime) -> rrule:
     try:
@@ -153,10 +172,7 @@ def describe(rules: tuple[str, ...], start: datetime) -> str:
         parts = parse(body)
         if not _sayable(parts):
             return "RRULE " + " + ".join(rules)
-        hours = _ints(parts.get("BYHOUR")) or [start.hour]
-        minutes = _ints(parts.get("BYMINUTE")) or [start.minute]
-        day = ";".join(f"{k}={v}" for k, v in parts.items() if k not in ("BYHOUR", "BYMINUTE"))
-        groups.setdefault(day, set()).update((h, m) for h in hours for m in minutes)
+        groups.setdefault(day_part(parts), set()).update(rule_times(parts, start))
     phrases = []
     for day, times in groups.items():
         when = _times_phrase(sorted(times))
@@ -240,10 +256,7 @@ def _every(every: int, unit: str) -> str:
 
 
 def _times_phrase(times: list[tuple[int, int]]) -> str:
-    minutes = [h * 60 + m for h, m in times]
-    steps = {b - a for a, b in pairwise(minutes)}
-    if len(times) > 3 and len(steps) == 1:
-        step = steps.pop()
+    if (step := step_of(times)) is not None:
         every = f"{step // 60} hours" if step % 60 == 0 else f"{step} minutes"
         every = "hour" if step == 60 else every
         return f"every {every} from {clock(times[0])} to {clock(times[-1])}"

@@ -252,7 +252,7 @@ class BoundedTrigger:
             raise TriggerError(f"a count must be a whole number from 1 to {MAX_COUNT}")
         if self.start is None:
             raise TriggerError("a count needs a start to count from")
-        last = _nth_fire(self.trigger, self.start, count)
+        last = nth_fire(self.trigger, self.start, count)
         if last is not None and (
             self.end is None or last.astimezone(UTC) < self.end.astimezone(UTC)
         ):
@@ -300,7 +300,8 @@ class BoundedTrigger:
 
 
 @lru_cache(maxsize=1024)  # stored bounded triggers are rebuilt on every read
-def _nth_fire(trigger: AnyTrigger, start: datetime, count: int) -> datetime | None:
+def nth_fire(trigger: AnyTrigger, start: datetime, count: int) -> datetime | None:
+    """The `count`-th fire at or after `start` (where a count ends), or None."""
     fires = upcoming(trigger, start - timedelta(microseconds=1), count)
     return fires[-1] if fires else None
 

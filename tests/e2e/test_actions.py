@@ -15,8 +15,17 @@ import pytest
 from bot.emulator import Message, SlackEmulator
 from bot.runtime import Bot, running_bot
 from scheduler.clock import VirtualClock
-from tests.bot.harness import all_text, bot_posts, bot_settings, reply_to, settle, slash_answer
-from tests.fakes.llm import FakeOpenAI, content
+from tests.bot.harness import (
+    all_text,
+    bot_posts,
+    bot_settings,
+    click,
+    mention_in_thread,
+    reply_to,
+    settle,
+    slash_answer,
+)
+from tests.fakes.llm import FakeOpenAI, content, tool_call
 
 
 @pytest.fixture
@@ -123,6 +132,32 @@ async def test_an_agent_schedule_posts_the_llms_answer(
             assert fake.requests[-1]["messages"][-1]["content"] == "what changed yesterday?"
 
 
+async def test_an_agent_schedule_asked_for_in_chat_goes_through_the_llm(
+    emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock
+):
+    async with FakeOpenAI() as fake:
+        settings = bot_settings(
+            emulator, tmp_path, openai_api_key="test-key", openai_base_url=fake.base_url
+        )
+        async with running_bot(settings, clock=clock) as bot:
+            prompt = "what changed in #eng yesterday?"
+            fake.script(
+                tool_call(
+                    "create_schedule",
+                    {"when": "every day at 9am", "action": "agent", "text": prompt},
+                ),
+                content("Done: every morning at 9 I'll ask that."),
+            )
+            await mention(emulator, bot, f"every morning at 9 ask: {prompt}")
+            [schedule] = await bot.store.list_schedules(emulator.team.id)
+            assert (schedule.action_kind, schedule.action["text"]) == ("agent", prompt)
+
+            fake.script(content("Nothing changed in #eng yesterday."))
+            await nine_am(clock, bot)
+            [post] = bot_posts(emulator, "general")
+            assert post.text == "Nothing changed in #eng yesterday."
+
+
 async def test_a_workflow_schedule_by_mention_and_by_slash(
     bot: Bot, emulator: SlackEmulator, clock: VirtualClock
 ):
@@ -152,3 +187,56 @@ async def test_remind_a_person_by_slash_lands_in_their_dm(
     [post] = bot_posts(emulator, emulator.dm_channel(bob).id)
     assert post.text == f"Reminder: send the report (from <@{alice}>)"
     assert bot_posts(emulator, "general") == []
+
+
+async def test_an_edit_in_the_thread_moves_the_next_post(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    asked, event = emulator.mention_event("general", "alice", 'post "Standup" every weekday at 9am')
+    assert (await emulator.send_event(bot.events_url, event)).status == 200
+    await reply_to(emulator, asked)
+    changed = await mention_in_thread(emulator, bot, asked, "change it to 9:30")
+    reply = await emulator.wait_for_message(
+        "general", lambda m: m.thread_ts == asked.ts and m.bot_id is not None and m.ts > changed.ts
+    )
+    answer = all_text(reply)
+    assert "Updated" in answer and "9:30" in answer
+    [schedule] = await bot.store.list_schedules(emulator.team.id)
+    assert schedule.trigger.describe().startswith("At 09:30 AM, Monday through Friday")
+
+    await nine_am(clock, bot)
+    assert bot_posts(emulator, "general") == []  # not at 9:00 any more
+    await clock.advance(minutes=30)
+    await settle(bot)
+    assert [post.text for post in bot_posts(emulator, "general")] == ["Standup"]
+
+
+async def test_a_time_with_two_readings_asks_and_the_button_picks_one(
+    bot: Bot, emulator: SlackEmulator
+):
+    asked, event = emulator.mention_event("general", "alice", 'post "Stretch" every day at 4')
+    assert (await emulator.send_event(bot.events_url, event)).status == 200
+    question = await reply_to(emulator, asked)
+    assert "4:00 AM or 4:00 PM" in all_text(question)
+    assert await bot.store.list_schedules(emulator.team.id) == []  # nothing guessed
+
+    buttons = {
+        element["text"]["text"]: element["action_id"]
+        for block in question.blocks or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+    await click(emulator, bot, question, buttons["4:00 PM"])
+    [schedule] = await bot.store.list_schedules(emulator.team.id)
+    assert schedule.trigger.to_dict()["cron"] == "0 16 * * *"
+    assert schedule.action["text"] == "Stretch"
+
+
+async def test_a_time_with_two_readings_is_asked_in_slash_with_a_command_each(
+    bot: Bot, emulator: SlackEmulator
+):
+    answer = await slash(emulator, bot, 'every day at 4 "Stretch"')
+    assert "4:00 AM or 4:00 PM" in answer
+    assert '/tock every day at 4am \\"Stretch\\"' in answer or "every day at 4am" in answer
+    assert "every day at 4pm" in answer
+    assert await bot.store.list_schedules(emulator.team.id) == []

@@ -176,3 +176,27 @@ def test_moving_the_start_forward_never_changes_a_fire(
     fast = list(islice(recurrence.walls_from((body,), start, wall), 3))
     slow = list(islice(rrulestr(body, dtstart=start).xafter(wall, inc=True), 3))
     assert fast == slow
+
+
+def test_a_rules_day_part_and_times_split_it() -> None:
+    parts = recurrence.parse("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=9,16;BYMINUTE=30")
+    assert recurrence.day_part(parts) == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"
+    assert recurrence.rule_times(parts, START) == [(9, 30), (16, 30)]
+    bare = recurrence.parse("FREQ=DAILY")
+    assert recurrence.rule_times(bare, START.replace(hour=8, minute=15)) == [(8, 15)]
+
+
+@pytest.mark.parametrize(
+    ("times", "step"),
+    [
+        ([(9, 0), (10, 0), (11, 0), (12, 0)], 60),
+        ([(9, 0), (9, 30), (10, 0), (10, 30), (11, 0)], 30),
+        ([(9, 0), (12, 0), (15, 0)], None),  # three set times, not a repeat
+        ([(9, 0), (10, 0), (11, 0), (13, 0)], None),
+        ([(9, 0)], None),
+    ],
+)
+def test_times_that_repeat_within_the_day_have_a_step(
+    times: list[tuple[int, int]], step: int | None
+) -> None:
+    assert recurrence.step_of(times) == step

@@ -39,6 +39,14 @@ _WHEN = (
     "LW (last weekday), 5L (last Friday) and 1#1 (first Monday): '0 12 L * *'. Keep the "
     "person's words, including a timezone they name"
 )
+_NEW_WHEN = (
+    "A new time, as said. A partial change keeps what it does not name: '9:30' keeps the "
+    "days, 'Fridays' keeps the time, '10am on Mondays and Thursdays' changes both, 'every "
+    "other week' keeps its one day, 'until Friday' keeps the times; a whole schedule "
+    "('every monday at 10am', 'tomorrow at 3pm', cron) replaces it. Pass the person's words "
+    "for the time only, not a schedule rebuilt from the old one. Otherwise as for create: "
+    f"{_WHEN}"
+)
 _WINDOW = "digest only: hours of history to summarize, 1-168 ('the last 3 days' is 72)"
 _ZONE = "IANA timezone such as Europe/Berlin; default: the requester's own"
 
@@ -73,9 +81,7 @@ class CreateScheduleArgs(Args):
 class UpdateScheduleArgs(Args):
     name: str = Field(min_length=1, max_length=100, description=_NAME)
     new_name: str | None = Field(None, max_length=100, description="Rename it to this")
-    when: str | None = Field(
-        None, min_length=1, max_length=4000, description=f"A new time. {_WHEN}"
-    )
+    when: str | None = Field(None, min_length=1, max_length=4000, description=_NEW_WHEN)
     text: str | None = Field(None, description="New message text or prompt")
     channel: str | None = Field(None, description=f"Move it. {_TARGET}")
     source_channel: str | None = Field(None, description=f"Summarize another channel. {_SOURCE}")

@@ -130,11 +130,13 @@ class SchedulerTools(Updates):
         return noted({**schedule_view(schedule), "understood_as": parsed.description}, parsed)
 
     async def update_schedule(self, caller: Caller, args: UpdateScheduleArgs) -> ToolResult:
-        """Change a schedule in one call: its name, time (`when`, as for create_schedule),
-        text, target (a channel, or a person for a DM), timezone, or a digest's
-        source_channel and window_hours. What is not named stays; a new timezone alone
-        keeps the wall-clock time (9:00 stays 9:00, in the new zone). Never delete and
-        re-create a schedule to change it. A refusal with `options`: ask the user to pick."""
+        """Change a schedule in one call: its name, time (`when`), text, target (a channel,
+        or a person for a DM), timezone, or a digest's source_channel and window_hours.
+        What is not named stays, in `when` too: a partial change keeps what it does not
+        name: '9:30' keeps the days, 'Fridays' keeps the time; a whole schedule ('every
+        monday at 10am') replaces it. A new timezone alone keeps the wall-clock time (9:00
+        stays 9:00, in the new zone). Never delete and re-create a schedule to change it.
+        A refusal with `options`: ask the user to pick."""
         fields = args.model_dump(exclude={"name"}, exclude_none=True)
         if not fields:
             raise ToolError("nothing to change", f"pass at least one of {', '.join(CHANGEABLE)}")

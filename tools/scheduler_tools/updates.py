@@ -2,8 +2,11 @@
 
 One `update_schedule` call changes any of a schedule's name, time, text,
 target, timezone, and a digest's source and window. Only what is named
-changes: a new timezone alone keeps the wall-clock time, and moving a digest
-whose source was its old channel keeps summarizing that channel. `Updates`
+changes: a new `when` is read as a change to the current trigger ("9:30"
+keeps the days, "fridays" the time, bounds stay; a whole schedule replaces
+it), in the schedule's zone or the new one when `timezone` is given too; a
+new timezone alone keeps the wall-clock time; and moving a digest whose
+source was its old channel keeps summarizing that channel. `Updates`
 sits between `Policy` and `SchedulerTools`.
 """
 
@@ -55,7 +58,7 @@ class Updates(Policy):
     ) -> tuple[AnyTrigger | None, ParsedWhen | None]:
         zone = checked_zone(args.timezone or schedule.timezone)
         if args.when is not None:
-            parsed = read_when(args.when, zone, now)
+            parsed = read_when(args.when, zone, now, schedule.trigger)
             return parsed.trigger, parsed
         if zone == schedule.timezone:
             return None, None

@@ -1,5 +1,9 @@
 """How the tools read `when`: the parse, its refusals as `ToolError`s, its notes.
 
+A create or preview reads `when` as a new schedule (`timeparse.parse_when`);
+an update reads it as a change to the schedule's trigger
+(`timeparse.parse_change`), so "9:30" keeps the days and "fridays" the time.
+
 A `timeparse.ParseError` becomes a `ToolError` with the parser's hint (or its
 examples). An ambiguous time (`timeparse.Ambiguous`: a `ParseError` with
 `options`) is asked about, never guessed: its question is the error and its
@@ -13,16 +17,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from scheduler.triggers import AnyTrigger
 from tools.scheduler_tools.errors import ToolError
 from tools.scheduler_tools.views import ToolResult
-from tools.timeparse import EXAMPLES, ParsedWhen, ParseError, parse_when
+from tools.timeparse import EXAMPLES, ParsedWhen, ParseError, parse_change, parse_when
 
 AMBIGUOUS_HINT = "pick one, or say it more exactly"
 
 
-def read_when(when: str, zone: str, now: datetime) -> ParsedWhen:
-    """`when` parsed in `zone`; a refusal (with options when ambiguous) otherwise."""
+def read_when(when: str, zone: str, now: datetime, current: AnyTrigger | None = None) -> ParsedWhen:
+    """`when` parsed in `zone`, as a change to `current` when given; a refusal (with
+    options when ambiguous) otherwise."""
     try:
+        if current is not None:
+            return parse_change(when, zone, now, current)
         return parse_when(when, zone, now)
     except ParseError as exc:
         raise refusal(exc) from exc

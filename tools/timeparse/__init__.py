@@ -1,4 +1,5 @@
-"""Natural-language "when" → a trigger: `parse_when(text, tz, now)`.
+"""Natural-language "when" → a trigger: `parse_when(text, tz, now)`, and
+`parse_change(text, tz, now, current)` for a change to a schedule.
 
 Pure: no clock, no I/O; `now` is a parameter. The time part is found inside a
 whole request ("post the standup reminder in #eng every weekday at 9:30am")
@@ -21,8 +22,9 @@ Modules: `recognizers` runs the scan in order (with `dates`, `times`,
 with `patterns`; `fallback` is dateparser; `assembly` builds the trigger
 (cron or RRULE from days and times in `timesets`, the Nth weekday in `nth`,
 one-offs in `once`, bounds in `bounds`, with the wall-clock helpers in
-`instants`) and `english` its description; `hints` finds typos; `results`
-holds what comes back. `canonical_zone` and
+`instants`) and `english` its description; `changes` applies a change
+to a schedule's trigger (with `scheduler.wallclock`); `hints` finds typos;
+`results` holds what comes back. `canonical_zone` and
 `closest_zone` (from `zones`) read an IANA name for anyone who takes one.
 
 Decisions (the rules a user can rely on):
@@ -126,6 +128,28 @@ Decisions (the rules a user can rely on):
   offered as its readings ("4:00 PM, starting today"), and a lone reading
   that works is the answer. (Texts over 1,000 characters get the first
   question as it is.)
+- A change to a schedule (`parse_change`, what an update's `when` is) keeps
+  what it does not name. Times of day alone ("9:30", "at 9am and 1:30pm",
+  "in the afternoon") keep the days; days alone ("fridays", "on mondays and
+  thursdays", "weekdays", "friday") keep the times; both ("10am on
+  mondays") change both. Either way the rest stays: every other week keeps
+  its weeks, an interval its phase, bounds stay (a count counts again at
+  the new times) unless the change names new ones ("until friday" alone
+  re-bounds it). "every other week" / "weekly" without a day takes the
+  schedule's one day and its times; with several days (or none) it is
+  refused, asking which day, with an example. What names a schedule of its
+  own replaces it, read as a new one: "every"/"each" with days, "daily", a
+  day of the month, a date, "tomorrow", "in 2 hours", cron; a new repeat that
+  says no time runs at the schedule's own times of day ("make the digest
+  weekly on monday" keeps its 4 PM), else at 9:00 AM. A change that cannot be kept exactly
+  ("fridays" on a monthly schedule, "9:30" on every 15 minutes or a window,
+  "next friday" on a repeating one) is refused with a whole phrase that
+  works ("every friday at 9am"). On a one-off, a time moves it on its day
+  (refused if that has passed: say the day), a day ("friday") moves it to
+  that day at its time, and "fridays" asks: every Friday, or just once?
+  The zone is the schedule's (a zone named in the text wins); the
+  description and next runs are the new trigger's, and a question's
+  readings are changes too.
 - `next_runs` holds the next `NEXT_RUNS` (5) fire times (1 for a one-off)
   in `tz`. `notes` holds warnings to show beside the description.
 - Text over 4,000 characters is refused; nothing but ParseError escapes.
@@ -133,14 +157,16 @@ Decisions (the rules a user can rely on):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler import cron
 from scheduler.errors import CronError, TriggerError
-from scheduler.triggers import upcoming
+from scheduler.triggers import AnyTrigger, upcoming
 from tools.timeparse.assembly import build
+from tools.timeparse.changes import bounds_said, change, kept_times, whole
 from tools.timeparse.fallback import dateparse
 from tools.timeparse.hints import check_typos, typo_hint
 from tools.timeparse.instants import DEFAULT_TIME, PERIODS
@@ -161,6 +187,7 @@ __all__ = [
     "Reading",
     "canonical_zone",
     "closest_zone",
+    "parse_change",
     "parse_when",
     "parse_when_json",
     "warm_up",
@@ -186,27 +213,47 @@ def warm_up() -> None:
     canonical_zone("UTC")
 
 
-def parse_when(text: str, tz: str, now: datetime, *, _depth: int = 0) -> ParsedWhen:
+def parse_when(text: str, tz: str, now: datetime) -> ParsedWhen:
     """Find the time part of `text` and turn it into a trigger; raise ParseError.
 
     `tz` is the caller's IANA zone; `now` an aware datetime (a naive one is
     read as wall time in `tz`). `next_runs` are expressed in `tz`.
     """
+    return _parse(text, tz, now, None, 0)
+
+
+def parse_change(text: str, tz: str, now: datetime, current: AnyTrigger) -> ParsedWhen:
+    """Read `text` as a change to a schedule whose trigger is `current`; raise ParseError.
+
+    A schedule of its own ("every monday at 10am", "tomorrow at 3pm", cron)
+    is read as `parse_when` reads it; a part of one keeps the rest of
+    `current` ("9:30" keeps its days, "fridays" its times, bounds stay).
+    `tz` is the schedule's zone, and `next_runs` are expressed in it.
+    """
+    return _parse(text, tz, now, current, 0)
+
+
+def _parse(text: str, tz: str, now: datetime, current: AnyTrigger | None, depth: int) -> ParsedWhen:
     caller = _caller_zone(tz)
     local_now = now.replace(tzinfo=caller) if now.tzinfo is None else now.astimezone(caller)
     try:
-        scan = _scan_checked(text, local_now, tz)
+        scan = _scan_checked(text, local_now, tz, bounds_alone=current is not None)
         zone_name = scan.parts.zone or tz
-        zone = ZoneInfo(zone_name)
-        built = build(scan.parts, zone_name, local_now.astimezone(zone), local_now.date())
+        zone_now = local_now.astimezone(ZoneInfo(zone_name))
+        if current is None or whole(scan.parts):
+            built = build(scan.parts, zone_name, zone_now, local_now.date())
+            if current is not None:
+                built = kept_times(scan.parts, built, current, zone_now)
+        else:
+            built = change(scan.parts, current, zone_name, zone_now, local_now.date())
         runs = [run.astimezone(caller) for run in upcoming(built.trigger, local_now, NEXT_RUNS)]
     except Unsure as unsure:
         question = unsure.for_text(text)
         # Three questions in one text are asked one at a time; and a reading
         # of a text longer than any request is not parsed again (time budget).
-        if _depth >= 2 or len(text) > SETTLE_CHARS:
+        if depth >= 2 or len(text) > SETTLE_CHARS:
             raise question from None
-        return _settle(question, tz, now, _depth)
+        return _settle(question, lambda when: _parse(when, tz, now, current, depth + 1))
     except ParseError:
         raise
     except (CronError, TriggerError) as exc:
@@ -219,14 +266,14 @@ def parse_when(text: str, tz: str, now: datetime, *, _depth: int = 0) -> ParsedW
     return ParsedWhen(built.trigger, built.description, runs, rest, built.notes)
 
 
-def _settle(question: Ambiguous, tz: str, now: datetime, depth: int) -> ParsedWhen:
+def _settle(question: Ambiguous, reparse: Callable[[str], ParsedWhen]) -> ParsedWhen:
     """Ask `question` with the readings that work: one that is refused (in the
     past, say) is left out, one that asks again is split into its readings,
     and when just one works it is the answer ("today at 4" at 10 AM is 4 PM)."""
     works: list[tuple[Reading, ParsedWhen | None]] = []
     for option in question.options:
         try:
-            works.append((option, parse_when(option.when, tz, now, _depth=depth + 1)))
+            works.append((option, reparse(option.when)))
         except Ambiguous as again:
             label = option.label
             works += [
@@ -249,15 +296,15 @@ def _caller_zone(tz: str) -> tzinfo:
         raise ParseError(str(exc), "pass an IANA name like America/New_York") from exc
 
 
-def _scan_checked(text: str, now: datetime, tz: str) -> Scanner:
-    """Scan; refuse empty or overlong text, no time at all (with a spelling
-    hint when one helps) and near-miss keywords."""
+def _scan_checked(text: str, now: datetime, tz: str, *, bounds_alone: bool) -> Scanner:
+    """Scan; refuse empty or overlong text, no time at all (a change may name
+    only bounds; with a spelling hint when one helps) and near-miss keywords."""
     if not text.strip():
         raise ParseError("the text is empty; say when the schedule should run", EXAMPLES)
     if len(text) > MAX_CHARS:
         raise ParseError(f"the text is longer than {MAX_CHARS} characters", None)
     scan = scan_text(plain(text), now, tz)
-    if not scan.parts.seen:
+    if not scan.parts.seen and not (bounds_alone and bounds_said(scan.parts)):
         shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "…"
         found = typo_hint(scan, now, tz)
         raise ParseError(f'I could not find a time in "{shown}"', found[1] if found else EXAMPLES)

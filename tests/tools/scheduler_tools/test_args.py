@@ -64,3 +64,15 @@ def test_the_schema_still_names_no_caller(tools: SchedulerTools) -> None:
         "minimum": 1,
         "maximum": 168,
     }
+
+
+def test_update_says_a_partial_change_keeps_the_rest(tools: SchedulerTools) -> None:
+    update = function(tools, "update_schedule")
+    when = update["parameters"]["properties"]["when"]["description"]
+    for text in (update["description"], when):
+        assert "a partial change keeps what it does not name" in text.lower()
+        assert "'9:30' keeps the days" in text and "'Fridays' keeps the time" in text
+    assert (
+        "keeps"
+        not in function(tools, "create_schedule")["parameters"]["properties"]["when"]["description"]
+    )
