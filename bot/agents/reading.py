@@ -99,8 +99,8 @@ _NEW_TIME = re.compile(
     re.IGNORECASE,
 )
 _MAKE = re.compile(
-    rf"^make\s+{_REF}\s+(?P<when>(?:daily|weekly|hourly|monthly|yearly|every|each|"
-    r"twice|once)\b.*)$",
+    rf"^make\s+{_REF}\s+(?P<when>(?:(?:daily|weekly|hourly|monthly|yearly|every|each|"
+    r"twice|once|noon|midnight)\b|[0-9]).*)$",
     re.IGNORECASE,
 )
 
@@ -162,7 +162,7 @@ def _edit(text: str) -> Intent | None:
     if match := _NEW_CHANNEL.match(text):
         channel, _ = extract_channel(match["channel"])
         return Intent("update_schedule", name=name_of(match["ref"]), channel=channel)
-    if match := (_NEW_TIME.match(text) or _MAKE.match(text)):
+    if match := (_MAKE.match(text) or _NEW_TIME.match(text)):
         when = re.sub(r"\s+instead$", "", match["when"].strip(), flags=re.IGNORECASE)
         return Intent("update_schedule", name=name_of(match["ref"]), changes={"when": when})
     return None

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.agents.offline import OfflineAgent, last_schedule
+from bot.agents.offline import OfflineAgent, close_example, last_schedule
 from bot.agents.reading import normalize, read_intent
 from bot.agents.suggest import suggest
 from bot.agents.turn import AgentTurn, run_confirmed
@@ -169,11 +169,13 @@ async def test_delete_that_cannot_succeed_says_why_instead_of_asking(lite: Offli
 
 async def test_unclear_requests_get_help_and_write_nothing(lite: OfflineAgent) -> None:
     thread = Thread(lite)
-    for text in ("make it 10am instead", "hello there", "paus standup", "'; DROP TABLE x; --"):
+    for text in ("hello there", "paus standup", "'; DROP TABLE x; --"):
         reply = await thread.say(text)
         assert "didn't catch" in reply.text, text
         assert "remind #eng" in everything(reply)
     assert "Try: `pause standup`" in everything(await thread.say("paus standup"))
+    # An edit with no schedule in sight asks which one; it is never a new schedule.
+    assert "Which schedule?" in (await Thread(lite).say("make it 10am instead")).text
     assert await lite.tools.store.list_schedules("T1") == []
 
 
@@ -242,13 +244,45 @@ async def test_history_stays_short(lite: OfflineAgent) -> None:
         ("remind #eng every weekday at 9:30am to stand up", "create", None),
         ("post 'x' every day at 9", "create", None),
         ("every day at 9 in #eng say hi", "create", None),
-        ("make it 10am instead", "unknown", None),
+        ("make it 10am instead", "update_schedule", None),
+        ("change standup to 9:30", "update_schedule", "standup"),
+        ("move it to Fridays", "update_schedule", None),
+        ("make the digest weekly on Monday", "update_schedule", "digest"),
+        ("rename standup to daily-standup", "update_schedule", "standup"),
+        ("post it in #ops instead", "update_schedule", None),
+        ("change the text of standup to 'Standup now'", "update_schedule", "standup"),
+        ("what runs in #eng?", "list_schedules", None),
+        ("what did I schedule?", "list_schedules", None),
+        ("when does standup run next?", "when", "standup"),
+        ("did the digest run this morning?", "schedule_history", "digest"),
+        ("post a digest of #eng every weekday at 9am", "create", None),
+        ("run the heartbeat workflow every monday at 9am", "create", None),
         ("good morning", "unknown", None),
     ],
 )
 def test_read_intent(text: str, tool: str, name: str | None) -> None:
     intent = read_intent(normalize(text), NY, NOW)
     assert (intent.tool, intent.name) == (tool, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("change standup to 9:30", {"when": "9:30"}),
+        ("make it 10am instead", {"when": "10am"}),
+        ("rename standup to daily-standup", {"new_name": "daily-standup"}),
+        ('change the text to "Standup now"', {"text": "Standup now"}),
+        ("change the message of standup to: hello all", {"text": "hello all"}),
+    ],
+)
+def test_an_edit_says_what_changes(text: str, changes: dict[str, str]) -> None:
+    assert read_intent(normalize(text), NY, NOW).changes == changes
+
+
+@pytest.mark.parametrize("typo", ["chnage standup to 9:30", "chagne it to 10am", "cancle standup"])
+def test_a_typo_is_never_answered_with_a_destructive_example(typo: str) -> None:
+    example = close_example(normalize(typo)) or ""
+    assert not any(word in example.split() for word in ("delete", "remove", "cancel", "kill"))
 
 
 @pytest.mark.parametrize(

@@ -356,3 +356,39 @@ async def test_unknown_input_shows_help_and_a_close_example(lite: SchedulerTools
     text = _all_text(reply)
     assert "/tock pause standup" in text
     assert "/tock list mine" in text  # the help follows
+
+
+async def test_edit_changes_only_what_it_names_and_when_shows_the_next_runs(
+    tools: SchedulerTools,
+) -> None:
+    await slash(tools, 'every weekday at 9am "Standup" in #eng')
+    [schedule] = await tools.store.list_schedules("T1")
+    name = schedule.name
+
+    reply = await slash(tools, f"edit {name} 9:30am")
+    assert "Updated" in reply.text
+    changed = await tools.store.get_schedule("T1", name)
+    assert changed.trigger.to_dict()["cron"] == "30 9 * * 1-5"  # the weekdays stay
+    assert changed.action["text"] == "Standup" and changed.channel_id == "CENG"
+
+    await slash(tools, f'update {name} "Standup, cameras on" in #general')
+    changed = await tools.store.get_schedule("T1", name)
+    assert (changed.action["text"], changed.channel_id) == ("Standup, cameras on", "CGENERAL")
+    assert changed.trigger.to_dict()["cron"] == "30 9 * * 1-5"
+
+    when = _all_text(await slash(tools, f"when {name}"))
+    assert "runs next" in when and when.count("9:30 AM") >= 5
+
+
+async def test_edit_by_someone_else_is_refused_and_changes_nothing(lite: SchedulerTools) -> None:
+    await slash(lite, 'every weekday at 9am "Standup"')
+    [before] = await lite.store.list_schedules("T1")
+    reply = await slash(lite, f"edit {before.name} 10am", caller=BOB)
+    assert "only <@UALICE>" in _all_text(reply)
+    assert await lite.store.list_schedules("T1") == [before]
+
+
+async def test_a_digest_of_a_channel_i_am_not_in_is_refused(lite: SchedulerTools) -> None:
+    reply = await slash(lite, "digest <#CSECRET|secret> every weekday at 9am")
+    assert "not a member" in _all_text(reply)
+    assert await lite.store.list_schedules("T1") == []
