@@ -9,6 +9,8 @@ together from one class per table family; its contract is `Store`'s docstring.
 - `claims`: leasing due runs under each overlap policy (`ClaimTables`, `Claim`).
 - `audit`: the audit log (`AuditTables`, `AuditEntry`).
 - `host`: seen keys, conversations, user settings (`HostTables`).
+- `steps`: workflow steps, one row per try (`StepTables`, `StepRecord`).
+- `retention`: deleting old finished runs and their steps (`RetentionTables`).
 - `models`: the tables; `migrate` and `migrations/`: the Alembic schema history.
 """
 
@@ -17,13 +19,15 @@ from __future__ import annotations
 from scheduler.store.audit import AuditEntry, AuditTables
 from scheduler.store.claims import Claim
 from scheduler.store.host import HostTables
+from scheduler.store.retention import RetentionTables
 from scheduler.store.runs import DueTimes, RunTables
 from scheduler.store.schedules import ScheduleTables
+from scheduler.store.steps import StepRecord, StepStatus, StepTables
 
-__all__ = ["AuditEntry", "Claim", "DueTimes", "Store"]
+__all__ = ["AuditEntry", "Claim", "DueTimes", "StepRecord", "StepStatus", "Store"]
 
 
-class Store(ScheduleTables, RunTables, AuditTables, HostTables):
+class Store(ScheduleTables, RunTables, StepTables, RetentionTables, AuditTables, HostTables):
     """Async storage over SQLite or Postgres (SQLAlchemy Core).
 
     Contract, for every public method:
@@ -32,7 +36,7 @@ class Store(ScheduleTables, RunTables, AuditTables, HostTables):
       (binding a naive datetime to a column fails).
     - Values in and out are plain records from `scheduler.records`
       (`ScheduleSpec`, `Schedule`, `Run`, `ClaimedRun`, `SlotPlan`), this
-      package's `AuditEntry`, `Claim` and `DueTimes`, or builtins.
+      package's `AuditEntry`, `Claim`, `DueTimes` and `StepRecord`, or builtins.
     - The errors raised on purpose are `scheduler.errors.NotFound` (no such
       row) and `scheduler.errors.Conflict` (a taken name, or a concurrent
       change seen through `Schedule.version`). A failing database (unreachable,
@@ -70,7 +74,7 @@ class Store(ScheduleTables, RunTables, AuditTables, HostTables):
       created_by, channel_id) -> int`; `update_schedule(schedule, changes, now,
       audit=None) -> Schedule`, Conflict when the row moved past
       `schedule.version` or the new name is taken; `delete_schedule(schedule,
-      now, audit=None)`, with its runs, NotFound if already gone.
+      now, audit=None)`, with its runs and their steps, NotFound if already gone.
 
     Runs (`runs.RunTables`, claiming in `claims.ClaimTables`):
       `materialize_due(now, plan, limit=500) -> int` schedules handled;
@@ -86,6 +90,22 @@ class Store(ScheduleTables, RunTables, AuditTables, HostTables):
       NotFound; `list_runs(*, team_id, schedule_id, since, status, limit) ->
       list[(Run, schedule name)]` newest first; `count_runs(**column_equals) ->
       dict[status, int]`.
+
+    Workflow steps (`steps.StepTables`; the rules are in that module):
+      `start_step(run, path, now) -> StepRecord`, a `running` try numbered
+      after every earlier try of `path` under `run.root_id`, Conflict if that
+      number was taken meanwhile; `finish_step(step, now, status, *, summary,
+      output, error) -> bool`, False when the try no longer runs (abandoned),
+      Conflict when another try of the path is done already (succeeded or
+      skipped); `abandon_steps(root_run_id, now) -> int` fails the tries left
+      `running`; `completed_steps(root_run_id) -> dict[path, output JSON |
+      None]` the done paths of every attempt (None: skipped); `list_steps(*,
+      run_id | root_run_id, limit=1000) -> list[StepRecord]` in start order.
+
+    Retention (`retention.RetentionTables`):
+      `prune(before, *, limit=10_000) -> {"runs": n, "steps": m}` deletes
+      final runs finished before `before`, with their steps, except runs whose
+      retry chain still has an unfinished attempt; `limit` runs means: call again.
 
     Audit (`audit.AuditTables`):
       `write_audit(entry, now)`; `list_audit(team_id, limit=100) -> list[dict]`

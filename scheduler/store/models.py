@@ -42,6 +42,14 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
+
+def _reference(name: str, target: str) -> sa.Column[Any]:
+    """A required, indexed reference to `target`: the row goes when its target goes."""
+    return sa.Column(
+        name, BigId, sa.ForeignKey(target, ondelete="CASCADE"), nullable=False, index=True
+    )
+
+
 schedules = sa.Table(
     "schedules",
     metadata,
@@ -73,13 +81,7 @@ schedule_runs = sa.Table(
     "schedule_runs",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column(
-        "schedule_id",
-        BigId,
-        sa.ForeignKey("schedules.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _reference("schedule_id", "schedules.id"),
     # The slot key: set for runs made by the schedule itself, NULL for manual,
     # retry and catch-up rows. UNIQUE makes materialization exactly-once.
     sa.Column("slot", UTCDateTime),
@@ -144,4 +146,37 @@ user_settings = sa.Table(
     sa.Column("user_id", sa.String(64), primary_key=True),
     sa.Column("timezone", sa.String(64)),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per try of one workflow step (see `steps`). `root_run_id` is the
+# first attempt of the run (`Run.root_id`): a retried run finds the steps its
+# earlier attempts finished under it. A path's tries are numbered across the
+# attempts, and at most one try of a path is done (succeeded or skipped).
+STEP_DONE = ("succeeded", "skipped")
+run_steps = sa.Table(
+    "run_steps",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _reference("run_id", "schedule_runs.id"),
+    sa.Column("root_run_id", BigId, nullable=False),
+    _reference("schedule_id", "schedules.id"),
+    sa.Column("path", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("summary", sa.Text),
+    sa.Column("output", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.UniqueConstraint("root_run_id", "path", "attempt"),
+)
+_step_done = run_steps.c.status.in_(STEP_DONE)
+sa.Index(
+    "ix_run_steps_done",
+    run_steps.c.root_run_id,
+    run_steps.c.path,
+    unique=True,
+    sqlite_where=_step_done,
+    postgresql_where=_step_done,
 )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.errors import Conflict, NotFound
 from scheduler.records import Schedule, ScheduleSpec
 from scheduler.store.audit import AuditEntry, AuditTables
-from scheduler.store.models import schedule_runs, schedules
+from scheduler.store.models import run_steps, schedule_runs, schedules
 
 runs = schedule_runs
 
@@ -53,7 +53,7 @@ def _new_schedule_values(spec: ScheduleSpec, now: datetime) -> dict[str, Any]:
 
 
 class ScheduleTables(AuditTables):
-    """Rows of `schedules`; deleting one deletes its runs."""
+    """Rows of `schedules`; deleting one deletes its runs and their steps."""
 
     async def create_schedule(
         self, spec: ScheduleSpec, now: datetime, audit: AuditEntry | None = None
@@ -203,6 +203,7 @@ class ScheduleTables(AuditTables):
         self, schedule: Schedule, now: datetime, audit: AuditEntry | None = None
     ) -> None:
         async with self._tx(notify=True) as conn:
+            await conn.execute(run_steps.delete().where(run_steps.c.schedule_id == schedule.id))
             await conn.execute(runs.delete().where(runs.c.schedule_id == schedule.id))
             result = await conn.execute(schedules.delete().where(schedules.c.id == schedule.id))
             if result.rowcount == 0:
