@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import Background
 from scheduler.clock import Clock
 from scheduler.store import Store
+from scheduler.workflow import Ask, WorkflowRegistry
 
 if TYPE_CHECKING:
     from bot.agents.turn import Agent
@@ -40,6 +41,8 @@ class Deps:
     agent: Agent
     background: Background
     metrics: Metrics
+    workflows: WorkflowRegistry  # the built-ins and the operator's (TOCK_APP)
+    ask: Ask | None = None  # how agent steps are answered: the LLM, else None (a stand-in)
     turns: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_TURNS)
     )

@@ -41,7 +41,8 @@ from bot.background import Background
 from bot.config import Settings, secret
 from bot.deps import Deps
 from bot.health import Metrics, add_health_routes
-from bot.jobs.slack_jobs import DEFAULT_WORKFLOWS, SlackJobs
+from bot.jobs.slack_jobs import SlackJobs
+from bot.jobs.workflows import SlackSteps, agent_answers, builtin_workflows
 from bot.serving import listen
 from bot.slack.delivery import Limits, Sender
 from bot.slack.directory import SlackDirectory
@@ -49,6 +50,7 @@ from scheduler.clock import Clock, SystemClock, wait_any
 from scheduler.engine import Engine, EngineConfig
 from scheduler.jobs import JobRegistry
 from scheduler.store import Store
+from scheduler.workflow import WorkflowRegistry
 from tools.scheduler_tools import SchedulerTools
 from tools.timeparse import warm_up
 
@@ -155,7 +157,7 @@ async def running_bot(
         session = aiohttp.ClientSession()
         stack.push_async_callback(session.close)
         deps = _build_deps(settings, store, clock, session, llm, limits, sender_clock, sender_sleep)
-        engine = Engine(store, _job_registry(deps, llm, settings.model), clock, engine_config)
+        engine = Engine(store, _job_registry(deps), clock, engine_config)
         await engine.start()
         stack.push_async_callback(_stop_engine, engine)
         stack.push_async_callback(deps.background.close, REPLY_GRACE_S)
@@ -198,9 +200,10 @@ def _build_deps(
         user_ttl_s=settings.user_cache_ttl_s,
         member_ttl_s=settings.member_cache_ttl_s,
     )
-    tools = SchedulerTools(
-        store, clock, directory, settings.quotas, DEFAULT_WORKFLOWS, llm=llm is not None
-    )
+    sender = Sender(client, limits=limits, clock=sender_clock, sleep=sender_sleep)
+    steps = SlackSteps(sender, client, llm, settings.model)
+    workflows = WorkflowRegistry(builtin_workflows(steps))
+    tools = SchedulerTools(store, clock, directory, settings.quotas, workflows, llm=llm is not None)
     agent: Agent = (
         LLMAgent(llm, settings.model, tools, timeout_s=settings.llm_timeout_s, clock=clock)
         if llm is not None
@@ -211,27 +214,27 @@ def _build_deps(
         store=store,
         clock=clock,
         client=client,
-        sender=Sender(client, limits=limits, clock=sender_clock, sleep=sender_sleep),
+        sender=sender,
         directory=directory,
         tools=tools,
         agent=agent,
         background=Background(),
         metrics=Metrics(),
+        workflows=workflows,
+        ask=agent_answers(steps),
     )
 
 
-def _job_registry(deps: Deps, llm: openai.AsyncOpenAI | None, model: str) -> JobRegistry:
+def _job_registry(deps: Deps) -> JobRegistry:
     registry = JobRegistry()
     SlackJobs(
         store=deps.store,
         clock=deps.clock,
         sender=deps.sender,
-        client=deps.client,
         directory=deps.directory,
         agent=deps.agent,
-        llm=llm,
-        model=model,
-        workflows=DEFAULT_WORKFLOWS,
+        workflows=deps.workflows,
+        ask=deps.ask,
         metrics=deps.metrics,
     ).register(registry)
     return registry

@@ -1,5 +1,8 @@
 """The job kinds that post into Slack: `message`, `agent`, `digest`, `workflow`.
 
+A digest runs the built-in `channel-digest` workflow and a workflow schedule
+its named workflow (`bot.jobs.workflows`), so both are traced step by step.
+
 Every post goes through the one shared `Sender` with the run's idempotency
 key, and asks Slack whether it already landed when an earlier attempt's
 outcome is unknown, so a retried run never posts twice.
@@ -17,17 +20,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import openai
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.health import Metrics
-from bot.jobs import digest
-from bot.slack.api import PermanentDeliveryError, TransientDeliveryError, classified, collect
+from bot.jobs.workflows import DIGEST, POSTED
+from bot.slack.api import PermanentDeliveryError, TransientDeliveryError
 from bot.slack.delivery import Sender
 from bot.slack.ids import USER_ID
 from scheduler.clock import Clock
@@ -35,6 +34,7 @@ from scheduler.errors import Conflict, NotFound, PermanentJobError
 from scheduler.jobs import Handler, JobRegistry, RunContext
 from scheduler.records import Schedule
 from scheduler.store import AuditEntry, Store
+from scheduler.workflow import Ask, PermanentStepError, WorkflowRegistry, run_workflow
 
 if TYPE_CHECKING:
     from bot.agents.turn import Agent
@@ -43,9 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KINDS = ("message", "agent", "digest", "workflow")
-DEFAULT_WORKFLOWS = ("heartbeat",)
-HISTORY_PAGE = 200
-HISTORY_LIMIT = 1_000  # messages read for one digest
 _PLACEHOLDER = re.compile(r"\{(date|time|weekday|schedule)\}")
 
 _REMEDIES = {
@@ -95,23 +92,19 @@ class SlackJobs:
         store: Store,
         clock: Clock,
         sender: Sender,
-        client: AsyncWebClient,
         directory: SlackDirectory,
         agent: Agent,
-        llm: openai.AsyncOpenAI | None = None,
-        model: str = "",
-        workflows: Collection[str] = DEFAULT_WORKFLOWS,
+        workflows: WorkflowRegistry,
+        ask: Ask | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.sender = sender
-        self.client = client
         self.directory = directory
         self.agent = agent
-        self.llm = llm
-        self.model = model
-        self.workflows = frozenset(workflows)
+        self.workflows = workflows
+        self.ask = ask
         self.metrics = metrics
 
     def register(self, registry: JobRegistry) -> None:
@@ -143,25 +136,22 @@ class SlackJobs:
         return await self._post(ctx, turn.reply.text, turn.reply.blocks)
 
     async def digest(self, ctx: RunContext) -> str | None:
-        schedule = ctx.schedule
-        source = str(schedule.action.get("source_channel") or schedule.channel_id or "")
-        hours = max(1, int(schedule.action.get("window_hours") or 24))
-        oldest = ctx.run.scheduled_for - timedelta(hours=hours)
-        messages = await self._history(source, oldest)
-        text = await self._summary(messages, source, hours)
-        return await self._post(ctx, text)
+        """A digest is the traced `channel-digest` workflow, with the schedule's window."""
+        return await self._run_workflow(ctx, DIGEST)
 
     async def workflow(self, ctx: RunContext) -> str | None:
-        name = str(ctx.schedule.action.get("workflow") or "")
-        if name not in self.workflows:
-            known = ", ".join(sorted(self.workflows)) or "none"
-            raise PermanentJobError(f"unknown workflow {name!r} (registered: {known})")
-        log.info(
-            "workflow %s ran",
-            name,
-            extra={"action": "job.workflow", "run_id": ctx.run.id, "schedule": ctx.schedule.name},
+        return await self._run_workflow(ctx, str(ctx.schedule.action.get("workflow") or ""))
+
+    async def _run_workflow(self, ctx: RunContext, name: str) -> str | None:
+        """Run (or resume) workflow `name`; post its final text unless a step posted."""
+        result = await run_workflow(
+            self.workflows.get(name), ctx, store=self.store, clock=self.clock, ask=self.ask
         )
-        return await self._post(ctx, f":gear: Workflow *{name}* ran for *{ctx.schedule.name}*.")
+        if result is None:
+            return None
+        if isinstance(result.data, dict) and result.data.get(POSTED):
+            return result.text
+        return await self._post(ctx, result.text)
 
     # ---- posting and failing -------------------------------------------------
 
@@ -186,8 +176,11 @@ class SlackJobs:
         async def run(ctx: RunContext) -> str | None:
             try:
                 return await handler(ctx)
-            except PermanentDeliveryError as error:
-                await self._pause_and_tell(ctx.schedule, error.code)
+            except (PermanentDeliveryError, PermanentStepError) as error:
+                # Inside a workflow the delivery error is the failed step's cause.
+                refused = getattr(error, "cause", error)
+                if isinstance(refused, PermanentDeliveryError):
+                    await self._pause_and_tell(ctx.schedule, refused.code)
                 raise
 
         run.__name__ = getattr(handler, "__name__", "job")
@@ -242,38 +235,6 @@ class SlackJobs:
             )
             return True
         return False
-
-    # ---- digests -------------------------------------------------------------
-
-    async def _history(self, channel: str, oldest: datetime) -> list[dict[str, Any]]:
-        if not channel:
-            raise PermanentJobError("the digest has no channel to read")
-        call = self.client.conversations_history(
-            channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=HISTORY_PAGE
-        )
-        async with classified("conversations.history", channel):
-            return await collect(call, "messages", HISTORY_LIMIT)
-
-    async def _summary(self, messages: list[dict[str, Any]], channel: str, hours: int) -> str:
-        fallback = digest.digest_text(messages, channel, hours)
-        if self.llm is None or not digest.human_messages(messages):
-            return fallback
-        try:
-            completion = await self.llm.chat.completions.create(
-                model=self.model,
-                messages=[
-                    {"role": "system", "content": digest.DIGEST_SYSTEM_PROMPT},
-                    {"role": "user", "content": digest.transcript(messages)},
-                ],
-            )
-            summary = (completion.choices[0].message.content or "").strip()
-        except (openai.OpenAIError, IndexError) as error:
-            # A digest without the LLM beats no digest: fall back, say so in the log.
-            log.warning("LLM digest failed, posting the plain one: %s", error)
-            return fallback
-        if not summary:
-            return fallback
-        return f"*Digest of <#{channel}>, last {hours}h*\n{summary}"
 
 
 def _slot(ctx: RunContext) -> tuple[Schedule, datetime]:

@@ -13,7 +13,7 @@ Rules:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from scheduler.clock import Clock
 from scheduler.errors import PermanentJobError
@@ -55,6 +55,10 @@ class WorkflowRegistry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._workflows
+
+    def __iter__(self) -> Iterator[str]:
+        """The registered names, sorted: a registry is a live collection of names."""
+        return iter(self.names())
 
     def __len__(self) -> int:
         return len(self._workflows)

@@ -15,6 +15,7 @@ checked before anything is written. `Policy` is the base class of
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,7 +46,7 @@ class Policy:
     store: Store
     membership: Membership
     quotas: Quotas
-    workflows: frozenset[str]
+    workflows: Collection[str]  # live: a registry may grow until the engine starts
     llm: bool
 
     async def _find(self, caller: Caller, name: str) -> Schedule:

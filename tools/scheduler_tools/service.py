@@ -68,7 +68,7 @@ class SchedulerTools(Updates):
         self.clock = clock
         self.membership = membership
         self.quotas = quotas
-        self.workflows = frozenset(workflows)
+        self.workflows = workflows
         self.source = _checked_source(source)
         self.llm = llm
         self._tools = self._registry()
