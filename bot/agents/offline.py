@@ -52,6 +52,7 @@ HELP = "\n".join(
         "• `what's scheduled?` · `what runs in #eng?` · `when does standup run next?`",
         "• `change standup to 9:30` · `post it in #ops instead` · `rename it to daily-standup`",
         "• `pause standup` · `resume it` · `run standup` · `history of standup` · `delete standup`",
+        "• `run the channel-digest workflow now` · `every monday at 9 run the heartbeat workflow`",
     ]
 )
 HISTORY_SHOWN = 5  # runs shown for "did X run?"
@@ -133,6 +134,9 @@ class OfflineAgent:
         if intent.tool == "create":
             assert intent.command is not None  # read_intent always sets it for a create
             return await self._create(caller, intent.command)
+        if workflow := self._workflow_named(intent):
+            result = await self.tools.call("run_workflow", caller, {"workflow": workflow})
+            return tool_reply("run_workflow", result), _named(result)
         name = _thread_name(intent.name, last)
         if name is None:
             example = _EXAMPLES.get(intent.tool, "show standup")
@@ -150,6 +154,16 @@ class OfflineAgent:
             arguments["limit"] = HISTORY_SHOWN
         result = await self.tools.call(intent.tool, caller, arguments)
         return tool_reply(intent.tool, result), _named(result)
+
+    def _workflow_named(self, intent: Intent) -> str | None:
+        """The registered workflow a "run X" names ("the content pipeline"), if any."""
+        if intent.tool not in ("run_workflow", "run_schedule_now") or not intent.name:
+            return None
+        slug = slugify(intent.name)
+        found = slug if slug in self.tools.workflows else None
+        if found is None and intent.tool == "run_workflow":
+            return slug  # the tools say which workflows there are
+        return found
 
     async def _list(self, caller: Caller, command: SlashCommand | None) -> Reply:
         args: dict[str, Any] = {"scope": command.scope if command else "all"}

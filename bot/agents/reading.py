@@ -14,6 +14,7 @@ Understood (after greetings, "please" and end punctuation are dropped):
     rename NAME to NEW · post it in #ops instead        rename · move to a channel
     change the text of NAME to …                        new text
     pause|resume|delete|run|history NAME                (delete asks with a button)
+    run the content pipeline now · run the X workflow   a workflow, once, now
 
 A schedule named "it", "that" or "that one" (or not named) is the one the
 thread talked about last. A create needs a reason to believe it is one: a
@@ -105,6 +106,11 @@ _MAKE = re.compile(
 )
 
 
+_RUN_WORKFLOW = re.compile(
+    r"^run\s+(?:the\s+)?(?P<name>[\w-]+(?:\s+[\w-]+){0,3}?)\s+workflow$", re.IGNORECASE
+)
+
+
 @dataclass(frozen=True)
 class Intent:
     tool: str  # a SchedulerTools tool name, or "help" / "create" / "when" / "unknown"
@@ -131,6 +137,8 @@ def read_intent(text: str, tz: str, now: datetime) -> Intent:
         return question
     if edit := _edit(text):
         return edit
+    if flow := _RUN_WORKFLOW.match(text):  # "run the heartbeat workflow (now)": no time said
+        return Intent("run_workflow", name=flow["name"])
     if history := _HISTORY_OF.search(text):
         return Intent("schedule_history", name=name_of(history.group(1)))
     if (verb := BY_WORD.get(head)) and not looks_like_request(text):

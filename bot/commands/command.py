@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.commands.verbs import Command
 
-Kind = Literal["create", "list", "tz", "help", "edit", "when"] | Command
+Kind = Literal["create", "list", "tz", "help", "edit", "when", "run-workflow"] | Command
 Scope = Literal["mine", "channel", "all"]
 Action = Literal["message", "agent", "digest", "workflow"]
 ChannelResolver = Callable[[str], Awaitable[str | None]]
@@ -49,7 +49,7 @@ class SlashCommand:
     action: Action = "message"  # create: what the schedule does
     source: ChannelRef | None = None  # digest: the channel it summarizes
     window_hours: int | None = None  # digest: how far back it reads
-    workflow: str | None = None  # workflow: which one
+    workflow: str | None = None  # workflow / run-workflow: which one
 
 
 class SlashError(Exception):

@@ -26,6 +26,9 @@ def format_command(command: SlashCommand, tz: str = "UTC", now: datetime | None 
         return f"/tock tz {command.timezone}" if command.timezone else "/tock tz"
     if command.kind == "edit":
         return _format_edit(command)
+    if command.kind == "run-workflow":
+        where = f" in {command.channel.typed()}" if command.channel else ""
+        return f"/tock run-workflow {command.workflow}{where}"
     return f"/tock {command.kind} {command.name}" if command.name else f"/tock {command.kind}"
 
 

@@ -7,6 +7,7 @@
     /tock digest #support every weekday at 9am [in #leads]
     /tock edit NAME <new time> ["new text"] [in #channel]   (also: update, change)
     /tock when NAME                                  (its next runs)
+    /tock run-workflow NAME [in #channel]            (once, now)
     /tock list [mine|all|here|#channel]
     /tock pause|resume|delete|run|history|show NAME
     /tock tz America/New_York                        (no zone: show the current one)
@@ -51,6 +52,7 @@ from bot.commands.verbs import (
     EDIT_WORDS,
     HELP_WORDS,
     LIST_WORDS,
+    RUN_WORKFLOW_WORDS,
     TZ_WORDS,
     VERBS,
     WHEN_WORDS,
@@ -97,9 +99,10 @@ _EXAMPLES = {
     "on": '/tock on friday at 4pm "Timesheets"',
     "edit": "/tock edit standup 9:30am",
     "when": "/tock when standup",
+    "run-workflow": "/tock run-workflow heartbeat",
     "digest": "/tock digest #support every weekday at 9am",
 } | {verb.command: f"/tock {verb.command} standup" for verb in VERBS}
-_COMMANDS = frozenset({"list", "tz", "help", "edit", "when", "digest", *BY_COMMAND})
+_COMMANDS = frozenset({"list", "tz", "help", "edit", "when", "digest", "run-workflow", *BY_COMMAND})
 
 _NAME_OK = re.compile(r"^[\w][\w .:/+'’-]*$")
 
@@ -121,6 +124,8 @@ def parse_slash(text: str, *, tz: str = "UTC", now: datetime | None = None) -> S
         return SlashCommand("when", name=_checked_name(rest, "show the next runs of"))
     if word in EDIT_WORDS:
         return _parse_edit(rest)
+    if word in RUN_WORKFLOW_WORDS:
+        return _parse_run_workflow(rest)
     now = now or REFERENCE_NOW
     if word in DIGEST_WORDS:
         text = "digest of " + re.sub(r"^(?:of|for)\s+", "", rest, flags=re.IGNORECASE)
@@ -128,6 +133,17 @@ def parse_slash(text: str, *, tz: str = "UTC", now: datetime | None = None) -> S
         return parse_request(text, tz, now)
     except UnreadTime as err:
         raise _not_understood(text, err.cause) from None
+
+
+def _parse_run_workflow(rest: str) -> SlashCommand:
+    """`run-workflow NAME [in #channel]`: run a registered workflow once, now."""
+    channel, name = extract_channel(rest)
+    name = name.strip().strip("`\"'“”‘’").strip().lower()
+    if not re.fullmatch(r"[\w-]{1,60}", name):
+        raise SlashError(
+            "Which workflow? `/tock run-workflow NAME`.", "/tock run-workflow heartbeat"
+        )
+    return SlashCommand("run-workflow", workflow=name, channel=channel)
 
 
 def _parse_edit(rest: str) -> SlashCommand:

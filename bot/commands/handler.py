@@ -32,6 +32,7 @@ from tools.scheduler_tools import (
     CreateScheduleArgs,
     ListSchedulesArgs,
     NameArgs,
+    RunWorkflowArgs,
     SchedulerTools,
     TimezoneArgs,
     ToolError,
@@ -158,6 +159,14 @@ async def _edit(command: SlashCommand, ctx: _Context) -> Reply:
     return tool_reply("update_schedule", await ctx.tools.update_schedule(ctx.caller, args))
 
 
+async def _run_workflow(command: SlashCommand, ctx: _Context) -> Reply:
+    fields: dict[str, object] = {"workflow": command.workflow}
+    if command.channel is not None:
+        fields["channel"] = await channel_id(command.channel, ctx.resolve_channel, ctx.caller)
+    result = await ctx.tools.run_workflow(ctx.caller, RunWorkflowArgs.model_validate(fields))
+    return tool_reply("run_workflow", result)
+
+
 async def _when(command: SlashCommand, ctx: _Context) -> Reply:
     return next_runs_reply(await ctx.tools.get_schedule(ctx.caller, NameArgs(name=command.name)))
 
@@ -196,4 +205,5 @@ _RUNNERS: dict[str, Callable[[SlashCommand, _Context], Awaitable[Reply]]] = {
     "help": _help,
     "edit": _edit,
     "when": _when,
+    "run-workflow": _run_workflow,
 } | {command: _named for command in BY_COMMAND}

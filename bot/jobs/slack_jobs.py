@@ -34,7 +34,13 @@ from scheduler.errors import Conflict, NotFound, PermanentJobError
 from scheduler.jobs import Handler, JobRegistry, RunContext
 from scheduler.records import Schedule
 from scheduler.store import AuditEntry, Store
-from scheduler.workflow import Ask, PermanentStepError, WorkflowRegistry, run_workflow
+from scheduler.workflow import (
+    Ask,
+    PermanentStepError,
+    WorkflowRegistry,
+    run_workflow,
+    workflow_input,
+)
 
 if TYPE_CHECKING:
     from bot.agents.turn import Agent
@@ -144,8 +150,9 @@ class SlackJobs:
 
     async def _run_workflow(self, ctx: RunContext, name: str) -> str | None:
         """Run (or resume) workflow `name`; post its final text unless a step posted."""
+        chosen, given = self.workflows.get(name), workflow_input(ctx)
         result = await run_workflow(
-            self.workflows.get(name), ctx, store=self.store, clock=self.clock, ask=self.ask
+            chosen, ctx, store=self.store, clock=self.clock, input=given, ask=self.ask
         )
         if result is None:
             return None

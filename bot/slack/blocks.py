@@ -112,6 +112,8 @@ def _last_run(schedule: dict[str, Any]) -> str | None:
     line = f"{_RUN_ICONS.get(status, '')} {one_line(status, 20)}".strip()
     if at:
         line += f" {when(at, schedule.get('timezone'))}"
+    if isinstance(last.get("duration_ms"), int):
+        line += f" ({_seconds(last['duration_ms'])})"
     if last.get("error"):
         line += f": {one_line(last['error'], 200)}"
     return line
@@ -275,11 +277,20 @@ def run_line(run: dict[str, Any], tz: object = None) -> str:
     if run.get("trigger") and run.get("trigger") != "schedule":
         parts.append(f"({one_line(run['trigger'], 20)})")
     if isinstance(run.get("duration_ms"), int):
-        parts.append(f"{run['duration_ms'] / 1000:.1f}s")
+        parts.append(_seconds(run["duration_ms"]))
     line = " ".join(parts)
+    steps = [s for s in run.get("steps") or [] if isinstance(s, dict)]
+    if steps:
+        line += f" · {len({s.get('path') for s in steps})} steps"
+    if failed := next((s for s in steps if s.get("status") == "failed"), None):
+        line += f"\n      failed at `{one_line(failed.get('path'), 100)}`"
     if run.get("error"):
         line += f"\n      {one_line(run['error'], 300)}"
     return line
+
+
+def _seconds(duration_ms: int) -> str:
+    return f"{duration_ms / 1000:.1f}s"
 
 
 def history_blocks(name: str, result: dict[str, Any], tz: object = None) -> list[dict[str, Any]]:
@@ -355,6 +366,8 @@ _HEADLINES = {
     "pause_schedule": "Paused *{name}*. `/tock resume {name}` starts it again.",
     "resume_schedule": "Resumed *{name}*.",
     "run_schedule_now": "Running *{name}* now; `/tock history {name}` shows how it went.",
+    "run_workflow": "Running the workflow now, as *{name}*; `/tock history {name}` shows its "
+    "steps.",
 }
 
 

@@ -48,7 +48,7 @@ from scheduler.workflow.model import (
     StepFn,
     Workflow,
 )
-from scheduler.workflow.registry import WorkflowRegistry, workflow_handler
+from scheduler.workflow.registry import WorkflowRegistry, workflow_handler, workflow_input
 from scheduler.workflow.runner import run_workflow
 from scheduler.workflow.values import StepInput, StepOutput
 
@@ -74,4 +74,5 @@ __all__ = [
     "echo_agent",
     "run_workflow",
     "workflow_handler",
+    "workflow_input",
 ]

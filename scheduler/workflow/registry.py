@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from scheduler.clock import Clock
 from scheduler.errors import PermanentJobError
@@ -64,6 +65,12 @@ class WorkflowRegistry:
         return len(self._workflows)
 
 
+def workflow_input(ctx: RunContext) -> Any:
+    """A schedule's workflow input: `action["input"]` (any JSON) if set, else its text."""
+    action = ctx.schedule.action
+    return action["input"] if "input" in action else str(action.get("text") or "")
+
+
 def workflow_handler(
     registry: WorkflowRegistry,
     store: Store,
@@ -75,11 +82,9 @@ def workflow_handler(
     """The `workflow` job kind: run the schedule's workflow, return its final text."""
 
     async def workflow(ctx: RunContext) -> str | None:
-        action = ctx.schedule.action
-        chosen = registry.get(str(action.get("workflow") or ""))
-        given = action["input"] if "input" in action else str(action.get("text") or "")
+        chosen = registry.get(str(ctx.schedule.action.get("workflow") or ""))
         output = await run_workflow(
-            chosen, ctx, store=store, clock=clock, input=given, ask=ask, rng=rng
+            chosen, ctx, store=store, clock=clock, input=workflow_input(ctx), ask=ask, rng=rng
         )
         return None if output is None else output.text
 

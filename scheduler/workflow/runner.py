@@ -37,6 +37,7 @@ from scheduler.clock import Clock
 from scheduler.engine import _describe as describe_error
 from scheduler.errors import PermanentJobError, TransientJobError
 from scheduler.jobs import RunContext
+from scheduler.observe import stepping
 from scheduler.planning import backoff_seconds
 from scheduler.store import StepRecord, StepStatus, Store
 from scheduler.workflow.agent import Ask, answer_output, echo_agent, render_prompt
@@ -128,10 +129,11 @@ class _WorkflowRun:
 
     async def _node(self, node: Node, scope: _Scope, outputs: Outputs) -> StepOutput | None:
         path = scope.path(node.name)
-        if isinstance(node, Step):
-            output = await self._step(node, path, scope, outputs)
-        else:
-            output = await self._group(node, path, scope, outputs)
+        with stepping(path):  # log lines inside carry the step's path
+            if isinstance(node, Step):
+                output = await self._step(node, path, scope, outputs)
+            else:
+                output = await self._group(node, path, scope, outputs)
         if output is not None:
             outputs[node.name] = outputs[path] = output
         return output
@@ -304,13 +306,15 @@ class _WorkflowRun:
         *,
         error: str | None = None,
     ) -> None:
+        now = self.clock.now()
+        observer = self.ctx.observer
         ours = await self.store.finish_step(
             record,
-            self.clock.now(),
+            now,
             status,
             summary=output.text if output is not None else None,
             output=output.to_json() if output is not None else None,
-            error=error,
+            error=observer.scrub(error) if error is not None else None,
         )
         if not ours:  # a newer attempt abandoned this try: this run is being replaced
             log.warning(
@@ -319,6 +323,8 @@ class _WorkflowRun:
                 extra={"action": "workflow.step.late", "run_id": self.ctx.run.id},
             )
             return
+        seconds = (now - record.started_at).total_seconds()
+        observer.step_finished(self.workflow.name, record.path, status, seconds)
         self._log(f"step {record.path} {status}", f"workflow.step.{status}", path=record.path)
 
     async def _finish_cancelled(self, record: StepRecord) -> None:

@@ -240,3 +240,42 @@ async def test_a_time_with_two_readings_is_asked_in_slash_with_a_command_each(
     assert '/tock every day at 4am \\"Stretch\\"' in answer or "every day at 4am" in answer
     assert "every day at 4pm" in answer
     assert await bot.store.list_schedules(emulator.team.id) == []
+
+
+async def test_a_scheduled_workflow_posts_its_result_and_records_every_step(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    asked = 'every weekday at 9am run the draft-and-review workflow "ship notes for v2"'
+    assert "Scheduled" in await slash(emulator, bot, asked)
+    await nine_am(clock, bot)
+    [post] = bot_posts(emulator, "general")
+    assert post.text == "Ship notes for v2."  # the second draft, once the review passed
+
+    [(run, _)] = await bot.store.list_runs(team_id=emulator.team.id)
+    steps = await bot.store.list_steps(run_id=run.id)
+    assert [(s.path, s.status) for s in steps if s.path != "draft_review"] == [
+        ("draft_review/1/draft", "succeeded"),
+        ("draft_review/1/review", "succeeded"),
+        ("draft_review/2/draft", "succeeded"),
+        ("draft_review/2/review", "succeeded"),
+        ("post", "succeeded"),
+    ]
+    assert all(s.duration_ms is not None for s in steps)
+    [schedule] = await bot.store.list_schedules(emulator.team.id)
+    history = await slash(emulator, bot, f"history {schedule.name}")
+    assert "succeeded" in history and "6 steps" in history  # the loop is a step too
+
+
+async def test_run_a_workflow_now_by_mention_and_by_slash(
+    bot: Bot, emulator: SlackEmulator, clock: VirtualClock
+):
+    assert "Running the workflow now" in await mention(
+        emulator, bot, "run the heartbeat workflow now"
+    )
+    await settle(bot)
+    assert "Running the workflow now" in await slash(emulator, bot, "run-workflow heartbeat")
+    await settle(bot)
+    posts = [post.text for post in bot_posts(emulator, "general")]
+    assert len(posts) == 2 and all("Workflow *heartbeat* ran" in text for text in posts)
+    refused = await slash(emulator, bot, "run-workflow nope")
+    assert "no workflow named" in refused and "channel-digest" in refused

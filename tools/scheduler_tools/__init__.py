@@ -39,6 +39,7 @@ from tools.scheduler_tools.args import (
     ListSchedulesArgs,
     NameArgs,
     PreviewArgs,
+    RunWorkflowArgs,
     TimezoneArgs,
     UpdateScheduleArgs,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "NameArgs",
     "PreviewArgs",
     "Quotas",
+    "RunWorkflowArgs",
     "SchedulerTools",
     "Source",
     "Target",

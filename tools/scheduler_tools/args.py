@@ -123,3 +123,10 @@ class TimezoneArgs(Args):
         max_length=100,
         description="IANA timezone such as America/New_York or Europe/Berlin (any letter case)",
     )
+
+
+class RunWorkflowArgs(Args):
+    workflow: str = Field(min_length=1, max_length=60, description="The registered workflow's name")
+    channel: str | None = Field(
+        None, description=f"Where it posts; default: the current channel. {_CHANNEL}"
+    )

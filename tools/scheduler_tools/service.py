@@ -30,14 +30,16 @@ from tools.scheduler_tools.args import (
     ListSchedulesArgs,
     NameArgs,
     PreviewArgs,
+    RunWorkflowArgs,
     TimezoneArgs,
     UpdateScheduleArgs,
 )
 from tools.scheduler_tools.calls import Tool, decode, invalid, json_schema
 from tools.scheduler_tools.errors import ToolError
 from tools.scheduler_tools.names import checked_name, checked_zone, derive_name, suffixed
+from tools.scheduler_tools.ondemand import OnDemand
 from tools.scheduler_tools.updates import Updates
-from tools.scheduler_tools.views import ToolResult, iso, run_view, schedule_view
+from tools.scheduler_tools.views import ToolResult, iso, run_view, schedule_view, step_view
 from tools.scheduler_tools.when import noted, read_when
 
 # Named for the package, not this module: records keep the logger name they had before the split.
@@ -47,9 +49,10 @@ Source = Literal["chat", "slash", "button", "cli", "startup"]
 SOURCES: tuple[str, ...] = get_args(Source)
 DEFAULT_QUOTAS = Quotas()
 CHANGEABLE = tuple(f for f in UpdateScheduleArgs.model_fields if f != "name")
+STEPPED = frozenset({"workflow", "digest"})  # action kinds whose runs are workflows
 
 
-class SchedulerTools(Updates):
+class SchedulerTools(Updates, OnDemand):
     """The tools, bound to a store, a clock, Slack membership, quotas and workflows;
     `llm` says whether agent schedules can run here."""
 
@@ -86,6 +89,7 @@ class SchedulerTools(Updates):
             (HistoryArgs, self.schedule_history),
             (PreviewArgs, self.preview_when),
             (TimezoneArgs, self.set_timezone),
+            (RunWorkflowArgs, self.run_workflow),
         ]
         return {h.__name__: Tool(m, h, inspect.getdoc(h) or "") for m, h in handlers}
 
@@ -211,7 +215,11 @@ class SchedulerTools(Updates):
             team_id=caller.team_id, schedule_id=schedule.id, limit=args.limit
         )
         zone = ZoneInfo(schedule.timezone)
-        return schedule_view(schedule) | {"runs": [run_view(run, zone) for run, _ in rows]}
+        runs = [run_view(run, zone) for run, _ in rows]
+        if schedule.action_kind in STEPPED:  # workflows: each run's steps, so a failure names one
+            for view, (run, _) in zip(runs, rows, strict=True):
+                view["steps"] = [step_view(s) for s in await self.store.list_steps(run_id=run.id)]
+        return schedule_view(schedule) | {"runs": runs}
 
     async def preview_when(self, caller: Caller, args: PreviewArgs) -> ToolResult:
         """Check how a time would be understood, without creating anything: `when` as for

@@ -57,8 +57,20 @@ def run_view(run: Run, zone: tzinfo) -> ToolResult:
         "status": run.status,
         "attempt": run.attempt,
         "finished_at": local(run.finished_at),
+        "duration_ms": run.duration_ms,
         "error": run.error,
         "output": run.output,
+    }
+
+
+def step_view(step: Any) -> ToolResult:
+    """One try of a workflow step, as history shows it."""
+    return {
+        "path": step.path,
+        "status": step.status,
+        "attempt": step.attempt,
+        "duration_ms": step.duration_ms,
+        "error": step.error,
     }
 
 

@@ -16,6 +16,7 @@ from bot.slack.blocks import (
     home_view,
     is_error,
     list_blocks,
+    run_line,
     schedule_blocks,
     tool_reply,
 )
@@ -240,3 +241,19 @@ def test_long_text_packs_into_several_sections() -> None:
     blocks = text_sections(["a" * 2000, "b" * 2000, "c" * 2000])
     assert len(blocks) == 3
     assert_within_limits(blocks)
+
+
+def test_a_workflow_run_shows_its_duration_steps_and_failed_step() -> None:
+    run = {
+        "status": "failed",
+        "finished_at": "2026-01-05T09:00:03-05:00",
+        "duration_ms": 3200,
+        "error": "step 'draft_review/2/review' failed: boom",
+        "steps": [
+            {"path": "draft_review/1/draft", "status": "succeeded"},
+            {"path": "draft_review/2/review", "status": "failed"},
+        ],
+    }
+    line = run_line(run, "America/New_York")
+    assert "3.2s" in line and "2 steps" in line
+    assert "failed at `draft_review/2/review`" in line

@@ -45,6 +45,7 @@ TOOL_NAMES = {
     "schedule_history",
     "preview_when",
     "set_timezone",
+    "run_workflow",
 }
 
 
