@@ -16,7 +16,7 @@ from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
 from tests.fakes.llm import FakeOpenAI, content, tool_call, tool_calls
-from tests.fakes.membership import Members
+from tests.fakes.membership import FakeMembership
 from tools.scheduler_tools import Caller, CreateScheduleArgs, SchedulerTools
 
 NY = "America/New_York"
@@ -50,7 +50,7 @@ async def client(fake: FakeOpenAI) -> AsyncIterator[openai.AsyncOpenAI]:
 
 @pytest.fixture
 def tools(store: Store, clock: VirtualClock) -> SchedulerTools:
-    return SchedulerTools(store, clock, Members())
+    return SchedulerTools(store, clock, FakeMembership())
 
 
 @pytest.fixture

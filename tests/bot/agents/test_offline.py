@@ -17,7 +17,7 @@ from bot.agents.turn import AgentTurn, run_confirmed
 from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
-from tests.fakes.membership import Members
+from tests.fakes.membership import FakeMembership
 from tools.scheduler_tools import Caller, CreateScheduleArgs, SchedulerTools
 
 NY = "America/New_York"
@@ -32,7 +32,7 @@ async def resolve(name: str) -> str | None:
 
 
 def make_agent(store: Store, clock: VirtualClock) -> OfflineAgent:
-    return OfflineAgent(SchedulerTools(store, clock, Members()), resolve_channel=resolve)
+    return OfflineAgent(SchedulerTools(store, clock, FakeMembership()), resolve_channel=resolve)
 
 
 @pytest.fixture

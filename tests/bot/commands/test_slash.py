@@ -21,7 +21,7 @@ from bot.commands.handler import handle_slash
 from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
-from tests.fakes.membership import Members
+from tests.fakes.membership import FakeMembership
 from tools.scheduler_tools import Caller, SchedulerTools
 
 NY = "America/New_York"
@@ -247,14 +247,14 @@ async def resolve(name: str) -> str | None:
 @pytest.fixture
 def tools(store: Store, clock: VirtualClock) -> SchedulerTools:
     """On SQLite and Postgres (the shared `store` fixture)."""
-    return SchedulerTools(store, clock, Members(frozenset({"CSECRET"})))
+    return SchedulerTools(store, clock, FakeMembership(outside={"CSECRET"}))
 
 
 @pytest.fixture
 async def lite(tmp_path: Path, clock: VirtualClock) -> AsyncIterator[SchedulerTools]:
     """On SQLite only, for the many cases where the backend makes no difference."""
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tock.db'}")
-    yield SchedulerTools(store, clock, Members(frozenset({"CSECRET"})))
+    yield SchedulerTools(store, clock, FakeMembership(outside={"CSECRET"}))
     pool = store.engine.pool
     await store.close()
     assert pool.checkedout() == 0, "a test leaked a database connection"

@@ -6,7 +6,8 @@ import pytest
 
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
-from tests.tools.scheduler_tools.support import MEMBERS, FakeMembership
+from tests.fakes.membership import FakeMembership
+from tests.tools.scheduler_tools.support import workspace_membership
 from tools.scheduler_tools import Quotas, SchedulerTools
 
 QUOTAS = Quotas(max_per_channel=3, max_per_user=4, min_interval_s=300, max_text=50)
@@ -14,7 +15,7 @@ QUOTAS = Quotas(max_per_channel=3, max_per_user=4, min_interval_s=300, max_text=
 
 @pytest.fixture
 def membership() -> FakeMembership:
-    return FakeMembership(set(MEMBERS))
+    return workspace_membership()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from scheduler.store import Store
+from tests.fakes.membership import FakeMembership
 from tools.scheduler_tools import Caller, CreateScheduleArgs, SchedulerTools, ToolError
 
 NY = "America/New_York"
@@ -31,27 +32,11 @@ PEOPLE = {"UALICE", "UBOB", "UADMIN", "UDANA"}  # UBOT (a bot) and UGONE (deacti
 READABLE = {"CENG", "CRANDOM", "COPS", "CSUPPORT", "CSECRET"}  # where the bot was invited
 
 
-class FakeMembership:
-    """Slack as sets: who is in which channel, who is a person, where the bot can read."""
-
-    def __init__(
-        self,
-        pairs: set[tuple[str, str]],
-        people: set[str] | None = None,
-        readable: set[str] | None = None,
-    ) -> None:
-        self.pairs = pairs
-        self.people = set(PEOPLE if people is None else people)
-        self.readable = set(READABLE if readable is None else readable)
-
-    async def is_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
-        return (channel_id, user_id) in self.pairs
-
-    async def is_person(self, team_id: str, user_id: str) -> bool:
-        return user_id in self.people
-
-    async def bot_can_read(self, team_id: str, channel_id: str) -> bool:
-        return channel_id in self.readable
+def workspace_membership(**overrides: object) -> FakeMembership:
+    """The workspace above as a Membership; `overrides` change one of its sets."""
+    sets = {"pairs": set(MEMBERS), "people": set(PEOPLE), "readable": set(READABLE)} | overrides
+    pairs = sets.pop("pairs")
+    return FakeMembership(pairs, **sets)  # type: ignore[arg-type]
 
 
 async def create(tools: SchedulerTools, caller: Caller = ALICE, **kw: Any) -> dict[str, Any]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
-from tests.tools.scheduler_tools.support import ALICE, BOB, MEMBERS, FakeMembership
+from tests.tools.scheduler_tools.support import ALICE, BOB, workspace_membership
 from tools.scheduler_tools import RunWorkflowArgs, SchedulerTools
 
 
 def make(store: Store, clock: VirtualClock) -> SchedulerTools:
-    return SchedulerTools(store, clock, FakeMembership(set(MEMBERS)), workflows=("weekly-report",))
+    return SchedulerTools(store, clock, workspace_membership(), workflows=("weekly-report",))
 
 
 async def test_a_run_is_a_manual_run_of_a_paused_on_demand_schedule(

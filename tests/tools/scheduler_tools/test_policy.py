@@ -8,17 +8,17 @@ import pytest
 
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
+from tests.fakes.membership import FakeMembership
 from tests.tools.scheduler_tools.conftest import QUOTAS
 from tests.tools.scheduler_tools.support import (
     ADMIN,
     ALICE,
     BOB,
-    MEMBERS,
-    FakeMembership,
     create,
     digest_action,
     refused,
     snapshot,
+    workspace_membership,
 )
 from tools.scheduler_tools import (
     Caller,
@@ -38,7 +38,7 @@ DIGEST: dict[str, Any] = {"action": "digest", "text": ""}
 async def test_anyone_may_send_a_schedule_to_themselves_by_dm(
     store: Store, clock: VirtualClock, me: str
 ) -> None:
-    nobody = FakeMembership(set(MEMBERS), people=set())  # not even Alice is vouched for
+    nobody = workspace_membership(people=set())  # not even Alice is vouched for
     tools = SchedulerTools(store, clock, nobody, QUOTAS)
     view = await create(tools, channel=me)
     assert (view["channel"], view["target"], view["created_by"]) == ("UALICE", "dm", "UALICE")
