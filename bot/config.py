@@ -9,7 +9,8 @@ An empty variable (`SLACK_APP_TOKEN=` in a copied `.env`) counts as unset.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,10 +61,20 @@ class Settings(BaseSettings):
     user_cache_ttl_s: float = Field(600.0, ge=0, validation_alias="TOCK_USER_CACHE_TTL_S")
     member_cache_ttl_s: float = Field(60.0, ge=0, validation_alias="TOCK_MEMBER_CACHE_TTL_S")
 
+    # Observability: the log line format; how many days finished runs are kept.
+    log_format: Literal["keyvalue", "json"] = Field("keyvalue", validation_alias="TOCK_LOG_FORMAT")
+    retention_days: int = Field(90, ge=1, validation_alias="TOCK_RETENTION_DAYS")
+
     # The local console: the zone "you" type in (default: this machine's /etc/localtime).
     console_timezone: str | None = Field(
         None, validation_alias=AliasChoices("TOCK_CONSOLE_TZ", "TZ")
     )
+
+    # The operator's extension points (bot/setup): a setup(tock) hook, declared schedules,
+    # and the workspace those schedules belong to when an entry names none.
+    tock_app: str | None = Field(None, validation_alias="TOCK_APP")
+    schedules_file: Path | None = Field(None, validation_alias="TOCK_SCHEDULES_FILE")
+    team_id: str | None = Field(None, validation_alias="TOCK_TEAM_ID")
 
     @field_validator(
         "slack_bot_token",
@@ -72,6 +83,9 @@ class Settings(BaseSettings):
         "openai_api_key",
         "openai_base_url",
         "console_timezone",
+        "tock_app",
+        "schedules_file",
+        "team_id",
         mode="before",
     )
     @classmethod
@@ -83,6 +97,11 @@ class Settings(BaseSettings):
     def _posix_tz(cls, value: str | None) -> str | None:
         """TZ may read `:Europe/Berlin` (POSIX: a zone file); the name is what counts."""
         return value.lstrip(":") or None if value is not None else None
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -31,24 +31,32 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.agents.llm import LLMAgent
 from bot.agents.offline import OfflineAgent
 from bot.agents.turn import Agent
-from bot.app import BOLT_LOGGER, build_app
+from bot.app import build_app
 from bot.background import Background
 from bot.config import Settings, secret
 from bot.deps import Deps
-from bot.health import Metrics, add_health_routes
+from bot.health import Metrics, RunObserver, add_health_routes
 from bot.jobs.slack_jobs import SlackJobs
 from bot.jobs.workflows import SlackSteps, agent_answers, builtin_workflows
+from bot.logs import (
+    SLACK_LOGGER,
+    Redactor,
+    configure_logging,
+    configured_secrets,
+    set_library_log_levels,
+)
 from bot.serving import listen
+from bot.slack.api import ObservedWebClient
 from bot.slack.delivery import Limits, Sender
 from bot.slack.directory import SlackDirectory
 from scheduler.clock import Clock, SystemClock, wait_any
 from scheduler.engine import Engine, EngineConfig
 from scheduler.jobs import JobRegistry
+from scheduler.maintenance import MAINTENANCE, maintenance_job, register_maintenance
 from scheduler.store import Store
 from scheduler.workflow import WorkflowRegistry
 from tools.scheduler_tools import SchedulerTools
@@ -56,13 +64,8 @@ from tools.timeparse import warm_up
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-SLACK_LOGGER = "tock.slack"
 REPLY_GRACE_S = 10.0  # replies in flight get this long at shutdown
 SLACK_HTTP_TIMEOUT_S = 30  # per Web API call
-_LOG_EXTRAS = (
-    "action", "run_id", "schedule", "attempt", "event_id", "retry",
-    "channel", "user", "code", "task", "tool", "error",
-)  # fmt: skip
 
 
 @dataclass
@@ -91,7 +94,8 @@ class Bot:
 
 async def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or until the engine dies (exit 1)."""
-    configure_logging(settings.log_level)
+    secrets = configured_secrets(settings)
+    configure_logging(settings.log_level, fmt=settings.log_format, secrets=secrets)
     missing = settings.missing_for_slack()
     if missing:
         raise ValueError(f"not configured: set {', '.join(missing)} (see docs/slack.md)")
@@ -141,23 +145,31 @@ async def running_bot(
     (tests speed them up); `llm` replaces the OpenAI client built from settings.
     """
     clock = clock or SystemClock()
-    _set_library_log_levels(settings.log_level)
+    set_library_log_levels(settings.log_level)
     warm_up()  # dateparser's first parse takes ~100 ms: not on someone's first command
+    metrics = Metrics()
+    observer = RunObserver(metrics, Redactor(configured_secrets(settings)).redact)
     async with AsyncExitStack() as stack:
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
+        await register_maintenance(store, clock, settings.retention_days)
         if llm is None and settings.llm_enabled:
             llm = openai.AsyncOpenAI(
                 api_key=secret(settings.openai_api_key),
                 base_url=settings.openai_base_url,
                 timeout=settings.llm_timeout_s,
                 max_retries=1,
+                http_client=openai.DefaultAsyncHttpxClient(
+                    event_hooks={"response": [metrics.llm_response]}
+                ),
             )
             stack.push_async_callback(llm.close)
         session = aiohttp.ClientSession()
         stack.push_async_callback(session.close)
-        deps = _build_deps(settings, store, clock, session, llm, limits, sender_clock, sender_sleep)
-        engine = Engine(store, _job_registry(deps), clock, engine_config)
+        deps = _build_deps(
+            settings, store, clock, session, llm, limits, sender_clock, sender_sleep, metrics
+        )
+        engine = Engine(store, _job_registry(deps), clock, engine_config, observer=observer)
         await engine.start()
         stack.push_async_callback(_stop_engine, engine)
         stack.push_async_callback(deps.background.close, REPLY_GRACE_S)
@@ -185,13 +197,15 @@ def _build_deps(
     limits: Limits | None,
     sender_clock: Callable[[], float],
     sender_sleep: Callable[[float], Awaitable[None]],
+    metrics: Metrics,
 ) -> Deps:
-    client = AsyncWebClient(
+    client = ObservedWebClient(
         token=secret(settings.slack_bot_token),
         base_url=settings.slack_api_url,
         session=session,  # one connection pool for every Web API call
         timeout=SLACK_HTTP_TIMEOUT_S,
         logger=logging.getLogger(SLACK_LOGGER),
+        on_call=metrics.slack_call,  # every Web API call is counted
     )
     directory = SlackDirectory(
         client,
@@ -219,7 +233,7 @@ def _build_deps(
         tools=tools,
         agent=agent,
         background=Background(),
-        metrics=Metrics(),
+        metrics=metrics,
         workflows=workflows,
         ask=agent_answers(steps),
     )
@@ -237,6 +251,7 @@ def _job_registry(deps: Deps) -> JobRegistry:
         ask=deps.ask,
         metrics=deps.metrics,
     ).register(registry)
+    registry.register(MAINTENANCE, maintenance_job(deps.store))
     return registry
 
 
@@ -284,34 +299,3 @@ async def _start_socket_mode(stack: AsyncExitStack, settings: Settings, app: Asy
     handler = AsyncSocketModeHandler(app, secret(settings.slack_app_token))
     await handler.connect_async()
     stack.push_async_callback(handler.close_async)
-
-
-class _KeyValueFormatter(logging.Formatter):
-    """The message, then the structured extras as key=value pairs."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        pairs = [f"{k}={getattr(record, k)}" for k in _LOG_EXTRAS if hasattr(record, k)]
-        return f"{line} {' '.join(pairs)}" if pairs else line
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(_KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    _set_library_log_levels(level)
-
-
-def _set_library_log_levels(level: str) -> None:
-    """Library chatter only when debugging Tock itself.
-
-    Set on the loggers themselves: slack_sdk and Bolt test `logger.level`, not
-    the effective level, and format a debug line for every request while it
-    is NOTSET.
-    """
-    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
-    names = (SLACK_LOGGER, BOLT_LOGGER, "slack_bolt", "slack_sdk", "aiohttp.access", "openai")
-    for name in names:
-        logging.getLogger(name).setLevel(quiet)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from scheduler.clock import Clock, SystemClock, wait_any
 from scheduler.errors import PermanentJobError, StoreUnavailable, TransientJobError
 from scheduler.jobs import JobRegistry, RunContext, default_registry
+from scheduler.observe import Observer, running
 from scheduler.planning import backoff_seconds, plan_slots
 from scheduler.records import ClaimedRun
 from scheduler.store import DueTimes, Store
@@ -59,12 +60,14 @@ class Engine:
         clock: Clock | None = None,
         config: EngineConfig | None = None,
         rng: random.Random | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.store = store
         self.registry = registry or default_registry()
         self.clock = clock or SystemClock()
         self.config = config or EngineConfig()
         self.rng = rng or random.Random()
+        self.observer = observer or Observer()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._lost: set[int] = set()
         self._wake = asyncio.Event()
@@ -240,23 +243,38 @@ class Engine:
 
     async def _execute(self, item: ClaimedRun) -> None:
         run, schedule = item.run, item.schedule
-        extra = {"run_id": run.id, "schedule": schedule.name, "attempt": run.attempt}
-        ctx = RunContext(run=run, schedule=schedule, now=self.clock.now())
-        status, error, output, retry_at = "succeeded", None, None, None
+        with running(run, schedule):  # every log line of this run carries its id and schedule
+            started = self.clock.now()
+            self.observer.run_started(run, schedule, (started - run.due_at).total_seconds())
+            status, error, output, retry_at = await self._outcome(
+                RunContext(run=run, schedule=schedule, now=started, observer=self.observer)
+            )
+            extra = {"action": f"run.{status}", "run_id": run.id, "schedule": schedule.name}
+            log.info("run %s %s", run.id, status, extra=extra | {"attempt": run.attempt})
+            if error is not None:
+                error = self.observer.scrub(error)
+            if await self._record(item, status, error, output, retry_at):
+                seconds = (self.clock.now() - started).total_seconds()
+                self.observer.run_finished(run, schedule, status, seconds)
+
+    async def _outcome(
+        self, ctx: RunContext
+    ) -> tuple[str, str | None, str | None, datetime | None]:
+        """Run the handler: (status, error, output, retry_at)."""
+        run, schedule = ctx.run, ctx.schedule
         try:
             handler = self.registry.get(schedule.action_kind)
             output = await self._with_timeout(handler(ctx), schedule.timeout_s)
         except TimeoutError:
-            status, error = "failed", f"timed out after {schedule.timeout_s}s"
             retry_at = self._retry_at(run.attempt, schedule.max_retries, None)
+            return "failed", f"timed out after {schedule.timeout_s}s", None, retry_at
         except PermanentJobError as exc:
-            status, error = "failed", _describe(exc)
+            return "failed", _describe(exc), None, None
         except Exception as exc:  # any other handler error is transient by contract
-            status, error = "failed", _describe(exc)
             hint = exc.retry_after if isinstance(exc, TransientJobError) else None
             retry_at = self._retry_at(run.attempt, schedule.max_retries, hint)
-        log.info("run %s %s", run.id, status, extra=extra | {"action": f"run.{status}"})
-        await self._record(item, status, error, output, retry_at)
+            return "failed", _describe(exc), None, retry_at
+        return "succeeded", None, output, None
 
     async def _with_timeout(self, work: Awaitable[str | None], seconds: float) -> str | None:
         """Await `work`, cancelling it at the clock's deadline (virtual time in tests)."""
@@ -292,9 +310,10 @@ class Engine:
         error: str | None,
         output: str | None,
         retry_at: datetime | None,
-    ) -> None:
+    ) -> bool:
+        """Write the run's outcome; True if it was ours to write and was written."""
         if item.run.id in self._lost:
-            return  # another worker owns it now; writing would be a second outcome
+            return False  # another worker owns it now; writing would be a second outcome
         for attempt in range(3):
             try:
                 ours = await self.store.finish_run(
@@ -312,11 +331,12 @@ class Engine:
                         item.run.id,
                         extra={"action": "run.lease_lost", "run_id": item.run.id},
                     )
-                return
+                return ours
             except StoreUnavailable as exc:
                 log.warning("could not record run %s (try %d): %s", item.run.id, attempt + 1, exc)
                 await asyncio.sleep(0.5 * (attempt + 1))
         # Unrecorded: the lease expires and another pass reclaims and retries the run.
+        return False
 
     # -- heartbeat and shutdown ----------------------------------------------
 

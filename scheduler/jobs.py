@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from scheduler.errors import PermanentJobError
+from scheduler.observe import Observer
 from scheduler.records import Run, Schedule
 
 log = logging.getLogger(__name__)
@@ -15,11 +16,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a handler gets: the run, its schedule, and the engine's clock reading."""
+    """What a handler gets: the run, its schedule, the engine's clock reading, its observer."""
 
     run: Run
     schedule: Schedule
     now: datetime
+    observer: Observer = field(default_factory=Observer, compare=False, repr=False)
 
     @property
     def idempotency_key(self) -> str:

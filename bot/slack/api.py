@@ -17,16 +17,20 @@ every other refusal is permanent, because waiting will not change it.
 
 Paging. `collect` follows `response_metadata.next_cursor` through slack_sdk's
 own page iteration (`async for page in response`), up to a cap.
+
+Counting. `ObservedWebClient` reports every request it sends (method, HTTP
+status, Slack's error code) to a callback: the bot's metrics.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from scheduler.errors import PermanentJobError, TransientJobError
@@ -115,9 +119,14 @@ def classify(method: str, where: str, error: SlackApiError) -> DeliveryError:
     return PermanentDeliveryError(message, code=code)
 
 
+def network_code(error: BaseException) -> str:
+    """Our code for a call that got no answer."""
+    return "timeout" if isinstance(error, TimeoutError) else "network_error"
+
+
 def network_error(method: str, where: str, error: BaseException) -> TransientDeliveryError:
     """The call may or may not have reached Slack: retry (a post checks first if it did)."""
-    code = "timeout" if isinstance(error, TimeoutError) else "network_error"
+    code = network_code(error)
     return TransientDeliveryError(f"{method} in {where}: {code}", code=code)
 
 
@@ -140,3 +149,40 @@ async def collect(call: Awaitable[AsyncSlackResponse], key: str, most: int) -> l
         if len(items) >= most:
             break
     return items[:most]
+
+
+CallObserver = Callable[[str, int | None, str | None], None]
+
+
+class ObservedWebClient(AsyncWebClient):
+    """An AsyncWebClient that tells `on_call(method, status, error)` of every request.
+
+    `status` is the HTTP status (None: no answer came), `error` Slack's error
+    code (`error_code`'s rule; `network_code` without an answer,
+    `invalid_response` for a body that is not JSON; None when ok). slack_sdk
+    sends every request from `_request`, `api_call` and each further cursor
+    page (`async for page in response`) alike, so this sees them all; copies
+    (the Sender's) keep the callback.
+    """
+
+    def __init__(self, *args: Any, on_call: CallObserver, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_call = on_call
+
+    async def _request(
+        self, *, http_verb: str, api_url: str, req_args: dict[str, Any]
+    ) -> dict[str, Any]:
+        method = api_url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        try:
+            answer = await super()._request(http_verb=http_verb, api_url=api_url, req_args=req_args)
+        except SlackApiError as error:  # an answer slack_sdk could not read (aiohttp's response)
+            self.on_call(method, getattr(error.response, "status", None), "invalid_response")
+            raise
+        except (aiohttp.ClientError, OSError) as error:
+            self.on_call(method, None, network_code(error))
+            raise
+        status, data = answer.get("status_code"), answer.get("data")
+        ok = status == 200 and isinstance(data, dict) and data.get("ok") is True
+        code = data.get("error") if isinstance(data, dict) else None
+        self.on_call(method, status, None if ok else str(code or f"http_{status}"))
+        return answer

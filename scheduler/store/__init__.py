@@ -11,6 +11,7 @@ together from one class per table family; its contract is `Store`'s docstring.
 - `host`: seen keys, conversations, user settings (`HostTables`).
 - `steps`: workflow steps, one row per try (`StepTables`, `StepRecord`).
 - `retention`: deleting old finished runs and their steps (`RetentionTables`).
+- `stats`: counts for monitoring (`StatsTables`).
 - `models`: the tables; `migrate` and `migrations/`: the Alembic schema history.
 """
 
@@ -22,12 +23,15 @@ from scheduler.store.host import HostTables
 from scheduler.store.retention import RetentionTables
 from scheduler.store.runs import DueTimes, RunTables
 from scheduler.store.schedules import ScheduleTables
+from scheduler.store.stats import StatsTables
 from scheduler.store.steps import StepRecord, StepStatus, StepTables
 
 __all__ = ["AuditEntry", "Claim", "DueTimes", "StepRecord", "StepStatus", "Store"]
 
 
-class Store(ScheduleTables, RunTables, StepTables, RetentionTables, AuditTables, HostTables):
+class Store(
+    ScheduleTables, RunTables, StepTables, RetentionTables, StatsTables, AuditTables, HostTables
+):
     """Async storage over SQLite or Postgres (SQLAlchemy Core).
 
     Contract, for every public method:
@@ -106,6 +110,10 @@ class Store(ScheduleTables, RunTables, StepTables, RetentionTables, AuditTables,
       `prune(before, *, limit=10_000) -> {"runs": n, "steps": m}` deletes
       final runs finished before `before`, with their steps, except runs whose
       retry chain still has an unfinished attempt; `limit` runs means: call again.
+
+    Monitoring (`stats.StatsTables`):
+      `count_schedules_by_status() -> {"active", "paused", "completed": n}`;
+      `queue_depth(now) -> {"pending": due and not started, "running": n}`.
 
     Audit (`audit.AuditTables`):
       `write_audit(entry, now)`; `list_audit(team_id, limit=100) -> list[dict]`

@@ -11,11 +11,13 @@ from scheduler.store import Store
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
-async def test_re_registering_a_disabled_schedule_as_enabled_schedules_it(store: Store) -> None:
+async def test_re_registering_keeps_a_pause_unless_told_to_resume(store: Store) -> None:
     clock = VirtualClock(T0)
     off = await register_schedule(store, clock, "nightly", cron="0 2 * * *", enabled=False)
     assert off.next_run_at is None
-    on = await register_schedule(store, clock, "nightly", cron="0 2 * * *")
+    again = await register_schedule(store, clock, "nightly", cron="0 2 * * *")
+    assert (again.status, again.next_run_at) == ("paused", None)  # an admin's pause holds
+    on = await register_schedule(store, clock, "nightly", cron="0 2 * * *", resume=True)
     assert on.status == "active"
     assert on.next_run_at == datetime(2026, 1, 6, 2, tzinfo=UTC)
 
