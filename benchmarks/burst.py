@@ -6,8 +6,8 @@ The local Slack emulator, in its own process as Slack is not in ours, holds
 every channel to ``--rate`` messages per second with a burst of 1 (Slack's
 documented per-channel limit, taken strictly); the bot is in every channel.
 All posts start at once, concurrently, as run handlers would when 10,000
-schedules fire in the same minute, and we wait for all. Each post fetches its
-permalink, as a run records it.
+schedules fire in the same minute, and we wait for all. Each post gets its
+permalink, as a run records it (built from the workspace URL: one auth.test).
 
     ideal_seconds = (ceil(runs / channels) - 1) / rate
 
@@ -47,7 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--channels", type=int, default=1_000)
     parser.add_argument("--rate", type=float, default=1.0, help="messages/s per channel")
     parser.add_argument("--connections", type=int, default=100, help="HTTP connection pool")
-    parser.add_argument("--no-permalinks", action="store_true", help="skip chat.getPermalink")
+    parser.add_argument("--no-permalinks", action="store_true", help="no permalinks")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     return parser.parse_args(argv)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.setup.errors import SetupError
 from scheduler import cron
 from scheduler.clock import SystemClock
 from scheduler.errors import SchedulerError
@@ -31,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except SetupError as exc:  # the operator's setup: one line per problem, no traceback
+        for problem in exc.problems:
+            print(f"tock: {problem}", file=sys.stderr)
+        return 2
     except (UsageError, SchedulerError, ValueError) as exc:
         print(f"tock: {exc}", file=sys.stderr)
         return 2
@@ -67,14 +72,36 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--team")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_schedules_list)
+    sync = sch.add_parser("sync", help="apply schedules.yml (and the setup hook's) now")
+    _db_arg(sync)
+    sync.add_argument("--file", type=Path, help="default: $TOCK_SCHEDULES_FILE or ./schedules.yml")
+    sync.set_defaults(func=cmd_schedules_sync)
 
-    runs = sub.add_parser("runs", help="recent runs")
+    wf = sub.add_parser("workflows", help="workflows").add_subparsers(metavar="ACTION")
+    wf.add_parser("list", help="the workflows, one per line").set_defaults(func=cmd_workflows_list)
+    wrun = wf.add_parser("run", help="run a workflow now (without Slack: print, not post)")
+    wrun.add_argument("name")
+    wrun.add_argument("--input", help="the workflow's input text")
+    wrun.add_argument("--channel", help="where it posts (a channel or user id)")
+    _db_arg(wrun)
+    wrun.set_defaults(func=cmd_workflows_run)
+
+    runs = sub.add_parser("runs", help="recent runs (newest first), or one run in full")
     _db_arg(runs)
     runs.add_argument("--since", default="24h", help="e.g. 30m, 24h, 7d")
-    runs.add_argument("--status")
+    runs.add_argument("--status", help="pending, running, succeeded, failed, missed, ...")
+    runs.add_argument("--schedule", metavar="NAME", help="only this schedule's runs")
     runs.add_argument("--limit", type=int, default=100)
-    runs.add_argument("--json", action="store_true")
+    runs.add_argument("--json", action="store_true", help="one JSON array; rows carry steps")
     runs.set_defaults(func=cmd_runs)
+    show = runs.add_subparsers(metavar="ACTION").add_parser(
+        "show", help="one run: attempts, steps, error, output, Slack permalink"
+    )
+    show.add_argument("id", metavar="ID")
+    # SUPPRESS: unset here must not overwrite what was given before `show`.
+    show.add_argument("--db", default=argparse.SUPPRESS, help="database URL")
+    show.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    show.set_defaults(func=cmd_runs_show)
 
     parse = sub.add_parser("parse", help="turn what a person says into a schedule")
     parse.add_argument("text")
@@ -85,11 +112,22 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, func, text in (
         ("start", cmd_start, "the default: Slack when tokens are set, else the local console"),
-        ("run", cmd_run, "run the bot against Slack (Socket Mode or HTTP)"),
         ("demo", cmd_demo, "run the scheduler alone with a demo schedule, printing runs"),
     ):
         sp = sub.add_parser(name, help=text)
         sp.set_defaults(func=func)
+    run = sub.add_parser("run", help="run the bot against Slack (Socket Mode or HTTP)")
+    run.add_argument(
+        "--no-slack",
+        action="store_true",
+        help="the scheduler only: no Slack listener (still posts: needs SLACK_BOT_TOKEN)",
+    )
+    run.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="the Slack listener only: another replica's scheduler fires the runs",
+    )
+    run.set_defaults(func=cmd_run)
     con = sub.add_parser("console", help="local Slack emulator + bot + a prompt")
     con.add_argument("--script", type=Path, help="run lines from FILE, then exit")
     con.set_defaults(func=cmd_console)
@@ -205,6 +243,8 @@ def cmd_schedules_list(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    """Runs newest first; `--json` prints one JSON array whose rows carry their `steps`."""
+    from bot.history import RUN_HEADER, recent_runs
     from scheduler.store import Store
 
     since = SystemClock().now() - _duration(args.since)
@@ -212,25 +252,41 @@ def cmd_runs(args: argparse.Namespace) -> int:
     async def go() -> int:
         store = await Store.open(_db_url(args))
         try:
-            runs = await store.list_runs(since=since, status=args.status, limit=args.limit)
+            rows = await recent_runs(
+                store, since=since, status=args.status, schedule=args.schedule, limit=args.limit
+            )
         finally:
             await store.close()
         if args.json:
-            print(json.dumps([r.to_dict() | {"schedule": name} for r, name in runs]))
+            print(json.dumps([row.to_dict() for row in rows]))
+        else:
+            print(_table([row.cells() for row in rows], RUN_HEADER))
+        return 0
+
+    return _run(go)
+
+
+def cmd_runs_show(args: argparse.Namespace) -> int:
+    """One run in full; an unknown id is one line on stderr and exit 2."""
+    from bot.history import ATTEMPT_HEADER, STEP_HEADER, run_story
+    from scheduler.store import Store
+
+    if not args.id.isdigit():
+        raise UsageError(f"not a run id: {args.id!r}")
+
+    async def go() -> int:
+        store = await Store.open(_db_url(args))
+        try:
+            story = await run_story(store, int(args.id))
+        finally:
+            await store.close()
+        if args.json:
+            print(json.dumps(story.to_dict()))
             return 0
-        rows = [
-            [
-                str(r.id),
-                name,
-                r.scheduled_for.isoformat(timespec="seconds"),
-                r.trigger,
-                r.status,
-                str(r.attempt),
-                (r.error or r.output or "")[:60],
-            ]
-            for r, name in runs
-        ]
-        print(_table(rows, ["RUN", "SCHEDULE", "SLOT (UTC)", "TRIGGER", "STATUS", "TRY", "DETAIL"]))
+        print("\n".join(story.summary()))
+        print(f"\nAttempts\n{_table(story.attempt_cells(), ATTEMPT_HEADER)}")
+        if story.steps:
+            print(f"\nSteps\n{_table(story.step_cells(), STEP_HEADER)}")
         return 0
 
     return _run(go)
@@ -265,10 +321,14 @@ def cmd_start(args: argparse.Namespace) -> int:
     return cmd_run(args)
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
+    """`tock run [--no-slack | --no-scheduler]`: both roles unless one is turned off."""
     from bot.runtime import serve
 
-    return _run(lambda: serve(_settings()))
+    no_slack, no_scheduler = getattr(args, "no_slack", False), getattr(args, "no_scheduler", False)
+    if no_slack and no_scheduler:
+        raise UsageError("--no-slack and --no-scheduler exclude each other: that runs nothing")
+    return _run(lambda: serve(_settings(), slack=not no_slack, scheduler=not no_scheduler))
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -281,6 +341,33 @@ def cmd_doctor(_: argparse.Namespace) -> int:
     from bot.doctor import main as doctor_main
 
     return _run(lambda: doctor_main(_settings()))
+
+
+def cmd_schedules_sync(args: argparse.Namespace) -> int:
+    from bot.setup.commands import schedules_sync
+
+    return _run(lambda: schedules_sync(_settings(), _db_url(args), args.file, sys.stdout))
+
+
+def cmd_workflows_list(_: argparse.Namespace) -> int:
+    from bot.setup.commands import workflows_list
+
+    return _run(lambda: workflows_list(_settings(), sys.stdout))
+
+
+def cmd_workflows_run(args: argparse.Namespace) -> int:
+    from bot.setup.commands import workflows_run
+
+    return _run(
+        lambda: workflows_run(
+            _settings(),
+            _db_url(args),
+            args.name,
+            input_text=args.input,
+            channel=args.channel,
+            out=sys.stdout,
+        )
+    )
 
 
 if __name__ == "__main__":

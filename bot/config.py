@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(SLACK_API_URL, validation_alias="SLACK_API_URL")
+    # The ceiling of the adaptive workspace-wide post cap (bot.slack.pacing): 429s lower it.
+    slack_posts_per_s: float = Field(50.0, gt=0, validation_alias="TOCK_SLACK_POSTS_PER_S")
+
+    # Runs in flight at once per process. Most wait on Slack, not the CPU, and a
+    # minute's posts should not queue behind each other's finish writes.
+    max_concurrent_runs: int = Field(200, ge=1, validation_alias="TOCK_MAX_CONCURRENT_RUNS")
 
     # Serving and storage
     host: str = Field("0.0.0.0", validation_alias="TOCK_HOST")
@@ -129,10 +135,15 @@ class Settings(BaseSettings):
             max_text=self.max_text,
         )
 
-    def missing_for_slack(self) -> list[str]:
-        """Variables the bot cannot serve Slack without, in this mode."""
+    def missing_for_slack(self, *, listening: bool = True) -> list[str]:
+        """Variables the bot cannot serve Slack without, in this mode.
+
+        Posting always needs the bot token (scheduled posts too, so an
+        engine-only `tock run --no-slack` needs it); only a listener
+        (`listening`) needs the signing secret or the app token.
+        """
         missing = [] if self.slack_bot_token else ["SLACK_BOT_TOKEN"]
-        if not self.socket_mode and not self.slack_signing_secret:
+        if listening and not self.socket_mode and not self.slack_signing_secret:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
         return missing
 

@@ -37,6 +37,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.emulator import Ephemeral, Message, PushResult, SlackEmulator
+from bot.logs import Redactor, configured_secrets
 from bot.runtime import Bot, running_bot
 from bot.slack.ids import CHANNEL_MENTION, USER_MENTION
 
@@ -381,6 +382,9 @@ def _banner(bot: Bot, console: Console, interactive: bool) -> str:
 async def main(script: Path | None, settings: Settings) -> int:
     """`tock console [--script FILE]` (the CLI runs this coroutine)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    redactor = Redactor(configured_secrets(settings))  # e.g. a real OPENAI_API_KEY
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
     if script is None:
         return await run_console(settings)
     text = await asyncio.to_thread(script.read_text, encoding="utf-8")

@@ -2,8 +2,9 @@
 
 Checks, in order: the bot token (`auth.test`) and its scopes against the
 manifest's, Socket Mode's app token (`apps.connections.open`) or HTTP mode's
-signing secret, the database (reachable, schema at the newest migration) and,
-when configured, the LLM endpoint. Prints one line per check:
+signing secret, the database (reachable, schema at the newest migration),
+when configured, the LLM endpoint, and the operator's setup hook and schedules
+file (valid; schedules removed from the file). Prints one line per check:
 
     ✓ fine    ! worth knowing, not fatal    ✗ must be fixed (exit 1)
 
@@ -28,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, secret
+from bot.setup.checkup import check_operator
 from bot.slack.scopes import BOT_SCOPES
 from scheduler.store import Store
 from scheduler.store.migrate import alembic_config
@@ -86,6 +88,7 @@ async def main(settings: Settings, out: TextIO = sys.stdout) -> int:
         await check_mode(settings, client, report)
     await check_database(settings, report)
     await check_llm(settings, report)
+    await check_setup(settings, report)
     if report.failures:
         print(f"{report.failures} problem(s) to fix; see docs/slack.md.", file=out)
         return 1
@@ -192,6 +195,12 @@ async def check_database(settings: Settings, report: Report) -> None:
             f"database {where}: schema at {current or 'nothing'}, newest is {head}; "
             "`tock db upgrade` (also applied when the bot starts)"
         )
+
+
+async def check_setup(settings: Settings, report: Report) -> None:
+    """The operator's setup hook and schedules file (`bot.setup.checkup`)."""
+    for finding in await check_operator(settings):
+        {"ok": report.ok, "note": report.note, "fail": report.fail}[finding.level](finding.text)
 
 
 async def _current_revision(database_url: str) -> str | None:

@@ -3,7 +3,9 @@
 - `/healthz`: the process answers HTTP. Nothing else: a liveness probe that
   touched the database would restart every replica when the database blips.
 - `/readyz`: the engine loop is alive AND `SELECT 1` succeeds within a short
-  timeout. 503 with the failing part otherwise.
+  timeout. 503 with the failing part otherwise. A process started without an
+  engine (`tock run --no-scheduler`) checks only the database, and says
+  `"engine": null`.
 - `/metrics`: Prometheus text. Each bot has its own `CollectorRegistry`, so
   several bots in one process (tests) do not collide. Counters and
   histograms are fed where things happen: runs and steps by `RunObserver`
@@ -12,8 +14,10 @@
   LLM answer by `Metrics.llm_response` (the OpenAI client's HTTP hook).
   Gauges that mirror state (runs and schedules in the database, the queue,
   engine in-flight, Sender counters) are refreshed at scrape time instead of
-  being kept in step everywhere. README "Running it for real" says what
-  each metric means and which alerts to set.
+  being kept in step everywhere. README "Metrics and alerts" says what each
+  metric means and which alerts to set (tests/bot/test_metrics.py keeps the
+  two in step). No `_created` series: they would double every counter and
+  histogram and nothing here reads them.
 """
 
 from __future__ import annotations
@@ -26,9 +30,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
 from prometheus_client import generate_latest as render_metrics
 
+from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine
 from scheduler.errors import StoreUnavailable
 from scheduler.observe import Observer
@@ -60,6 +72,7 @@ _ITERATION = re.compile(r"(?<=/)\d+(?=/|$)")  # a loop's round in a step path
 
 class Metrics:
     def __init__(self) -> None:
+        disable_created_metrics()  # process-wide in prometheus_client; set before any metric
         self.registry = CollectorRegistry()
         self._slack_collectors()
         self._run_collectors()
@@ -197,17 +210,21 @@ class Metrics:
 
     # -- refreshed per scrape ---------------------------------------------------
 
-    async def refresh(self, engine: Engine, store: Store, sender: Sender | None) -> None:
-        """Copy current state into the gauges (called per scrape)."""
-        self.engine_alive.set(1 if engine.alive else 0)
-        self.engine_inflight.set(engine.inflight)
+    async def refresh(
+        self, engine: Engine | None, store: Store, sender: Sender | None, clock: Clock | None = None
+    ) -> None:
+        """Copy current state into the gauges (called per scrape); no engine: its gauges stay 0."""
+        if engine is not None:
+            self.engine_alive.set(1 if engine.alive else 0)
+            self.engine_inflight.set(engine.inflight)
+        clock = clock or (engine.clock if engine is not None else SystemClock())
         if sender is not None:
             for name in _SENDER_COUNTERS:
                 self.sender.labels(name).set(getattr(sender, name))
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
                 counts = await store.count_runs()
-                queue = await store.queue_depth(engine.clock.now())
+                queue = await store.queue_depth(clock.now())
                 schedules = await store.count_schedules_by_status()
         except (TimeoutError, StoreUnavailable) as error:
             log.warning("metrics: database counts unavailable: %s", error)
@@ -260,21 +277,27 @@ async def database_ok(store: Store) -> bool:
 def add_health_routes(
     app: web.Application,
     *,
-    engine: Engine,
+    engine: Engine | None,
     store: Store,
     metrics: Metrics,
     sender: Sender | None = None,
+    clock: Clock | None = None,
 ) -> None:
+    """The three routes; `engine` None: this process runs no scheduler (not a failure)."""
+
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
     async def readyz(_: web.Request) -> web.Response:
-        checks = {"engine": engine.alive, "database": await database_ok(store)}
-        status = 200 if all(checks.values()) else 503
+        checks = {
+            "engine": engine.alive if engine is not None else None,
+            "database": await database_ok(store),
+        }
+        status = 200 if all(ok is not False for ok in checks.values()) else 503
         return web.json_response({"ok": status == 200, **checks}, status=status)
 
     async def metrics_page(_: web.Request) -> web.Response:
-        await metrics.refresh(engine, store, sender)
+        await metrics.refresh(engine, store, sender, clock)
         body = render_metrics(metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

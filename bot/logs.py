@@ -11,7 +11,8 @@
   (`scheduler.observe.log_scope`: `run_id`, `schedule` and, inside a
   workflow step, `step`) onto each record that does not carry them already.
 - Secrets. `Redactor` replaces Slack tokens (`xoxb-`, `xoxp-`, `xapp-`, …),
-  `sk-` API keys and every configured secret value (`configured_secrets`)
+  `sk-` API keys and every configured secret value (`configured_secrets`:
+  the Slack tokens and signing secret, the LLM key, the database password)
   with `[redacted]` in the message and its arguments, the extras, and the
   exception and stack text, before any formatter sees the record. Both
   filters sit on every handler `configure_logging` installs; the engine
@@ -28,6 +29,9 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any, Literal
+from urllib.parse import quote
+
+import sqlalchemy as sa
 
 from bot.app import BOLT_LOGGER
 from bot.config import Settings, secret
@@ -47,14 +51,24 @@ _TRACEBACKS = logging.Formatter()
 
 
 def configured_secrets(settings: Settings) -> list[str]:
-    """Every secret value the settings hold."""
+    """Every secret value the settings hold: tokens, keys, the database's password."""
     values = (
         settings.slack_bot_token,
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.openai_api_key,
     )
-    return [secret(value) for value in values if value is not None]
+    found = [secret(value) for value in values if value is not None]
+    return found + _database_password(settings.database_url)
+
+
+def _database_password(url: str) -> list[str]:
+    """The password in the database URL, as written there and decoded."""
+    try:
+        password = sa.make_url(url).password
+    except sa.exc.ArgumentError:  # not a URL: Store.open says so, not the log setup
+        return []
+    return list(dict.fromkeys([password, quote(password, safe="")])) if password else []
 
 
 def configure_logging(
@@ -116,8 +130,8 @@ class Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except (TypeError, ValueError):  # bad arguments: the formatter reports them
-            return True
+        except (TypeError, ValueError):  # a bad call: logging would print its arguments raw
+            message = f"{record.msg} (bad log arguments: {record.args!r})"
         record.msg, record.args = self.redact(message), None
         for key, value in extras(record).items():
             text = value if isinstance(value, str) else str(value)

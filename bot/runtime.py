@@ -10,6 +10,15 @@ Web server (always, on `TOCK_HOST:TOCK_PORT`): `/healthz`, `/readyz`,
 interactivity alike (Bolt tells them apart). With `SLACK_APP_TOKEN` set the
 Slack traffic comes over Socket Mode instead and `/slack/events` is absent.
 
+Roles, for operators who split them (`tock run --no-slack` / `--no-scheduler`,
+mutually exclusive): `slack=False` runs the engine without a Slack listener
+(no Socket Mode, no `/slack/events`); its jobs still post, so it still needs
+`SLACK_BOT_TOKEN`, but neither the signing secret nor the app token.
+`scheduler=False` serves Slack without an engine: runs people start there
+are written to the database and a replica with the engine fires them (on
+Postgres it is woken by NOTIFY). The web server runs in both, and `/readyz`
+checks only the parts this process runs.
+
 Shutdown order: stop taking Slack requests, let replies in flight finish,
 stop the engine (in-flight runs finish or are released for another
 replica), then close HTTP sessions and the store.
@@ -50,6 +59,8 @@ from bot.logs import (
     set_library_log_levels,
 )
 from bot.serving import listen
+from bot.setup.startup import start_operator
+from bot.setup.teams import workspace
 from bot.slack.api import ObservedWebClient
 from bot.slack.delivery import Limits, Sender
 from bot.slack.directory import SlackDirectory
@@ -75,9 +86,23 @@ class Bot:
     settings: Settings
     deps: Deps
     store: Store
-    engine: Engine
-    app: AsyncApp
+    scheduler: Engine | None  # None: started with scheduler=False
+    slack_app: AsyncApp | None  # None: started with slack=False
     url: str  # base URL of the web server, e.g. http://127.0.0.1:3000
+
+    @property
+    def engine(self) -> Engine:
+        """The scheduler engine; raises when this bot runs none."""
+        if self.scheduler is None:
+            raise RuntimeError("this bot runs no scheduler (tock run --no-scheduler)")
+        return self.scheduler
+
+    @property
+    def app(self) -> AsyncApp:
+        """The Bolt app; raises when this bot listens to no Slack."""
+        if self.slack_app is None:
+            raise RuntimeError("this bot has no Slack listener (tock run --no-slack)")
+        return self.slack_app
 
     @property
     def events_url(self) -> str:
@@ -92,21 +117,25 @@ class Bot:
         return self.deps.background
 
 
-async def serve(settings: Settings) -> int:
-    """Run until SIGTERM/SIGINT (exit 0) or until the engine dies (exit 1)."""
+async def serve(settings: Settings, *, slack: bool = True, scheduler: bool = True) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or until the engine dies (exit 1).
+
+    `slack`/`scheduler` choose the roles (see the module docstring); at least one.
+    """
+    if not (slack or scheduler):
+        raise ValueError("--no-slack and --no-scheduler together leave nothing to run")
     secrets = configured_secrets(settings)
     configure_logging(settings.log_level, fmt=settings.log_format, secrets=secrets)
-    missing = settings.missing_for_slack()
+    missing = settings.missing_for_slack(listening=slack)
     if missing:
         raise ValueError(f"not configured: set {', '.join(missing)} (see docs/slack.md)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running_bot(settings) as bot:
-        mode = "Socket Mode" if settings.socket_mode else f"HTTP at {bot.events_url}"
-        log.info("tock is running (%s)", mode, extra={"action": "bot.started"})
-        engine_died = await _until_stopped(stop, bot.engine)
+    async with running_bot(settings, slack=slack, scheduler=scheduler) as bot:
+        log.info("tock is running (%s)", _mode(bot), extra={"action": "bot.started"})
+        engine_died = await _until_stopped(stop, bot.scheduler)
     if engine_died:
         log.critical("the scheduler engine stopped unexpectedly", extra={"action": "bot.died"})
         return 1
@@ -114,8 +143,19 @@ async def serve(settings: Settings) -> int:
     return 0
 
 
-async def _until_stopped(stop: asyncio.Event, engine: Engine) -> bool:
+def _mode(bot: Bot) -> str:
+    """How this process serves, for the start-up line."""
+    if bot.slack_app is None:
+        return f"scheduler only, no Slack listener; health at {bot.url}"
+    mode = "Socket Mode" if bot.settings.socket_mode else f"HTTP at {bot.events_url}"
+    return mode if bot.scheduler is not None else f"{mode}, no scheduler"
+
+
+async def _until_stopped(stop: asyncio.Event, engine: Engine | None) -> bool:
     """Wait for a stop signal or the engine's end; True if the engine ended first."""
+    if engine is None:  # nothing else can end this process
+        await stop.wait()
+        return False
     waiter = asyncio.ensure_future(stop.wait())
     ended = asyncio.ensure_future(engine.wait())
     try:
@@ -137,12 +177,16 @@ async def running_bot(
     sender_clock: Callable[[], float] = time.monotonic,
     sender_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     llm: openai.AsyncOpenAI | None = None,
+    slack: bool = True,
+    scheduler: bool = True,
 ) -> AsyncIterator[Bot]:
-    """Start everything; stop it all, in order, on exit.
+    """Start everything (`slack`/`scheduler`: those roles only); stop it all, in order, on exit.
 
     `clock` drives the engine, caches and stored timestamps (a VirtualClock in
     tests); `sender_clock`/`sender_sleep` pace Slack posts in real seconds
-    (tests speed them up); `llm` replaces the OpenAI client built from settings.
+    (tests speed them up); `llm` replaces the OpenAI client built from settings,
+    `engine_config` and `limits` the ones built from `TOCK_MAX_CONCURRENT_RUNS`
+    and `TOCK_SLACK_POSTS_PER_S`.
     """
     clock = clock or SystemClock()
     set_library_log_levels(settings.log_level)
@@ -169,13 +213,22 @@ async def running_bot(
         deps = _build_deps(
             settings, store, clock, session, llm, limits, sender_clock, sender_sleep, metrics
         )
-        engine = Engine(store, _job_registry(deps), clock, engine_config, observer=observer)
-        await engine.start()
-        stack.push_async_callback(_stop_engine, engine)
+        jobs = _job_registry(deps)
+        # The operator's hook and schedules.yml, before anything fires (bot.setup).
+        team = workspace(settings.team_id, deps.client)
+        await start_operator(
+            settings, store, clock, deps.workflows, jobs, llm=llm is not None, team=team
+        )
+        engine = None
+        if scheduler:
+            config = engine_config or EngineConfig(max_concurrency=settings.max_concurrent_runs)
+            engine = Engine(store, jobs, clock, config, observer=observer)
+            await engine.start()
+            stack.push_async_callback(_stop_engine, engine)
         stack.push_async_callback(deps.background.close, REPLY_GRACE_S)
-        app = build_app(deps)
+        app = build_app(deps) if slack else None
         url = await _start_web(stack, settings, app, engine, store, deps)
-        if settings.socket_mode:
+        if app is not None and settings.socket_mode:
             await _start_socket_mode(stack, settings, app)
         yield Bot(settings, deps, store, engine, app, url)
 
@@ -214,6 +267,7 @@ def _build_deps(
         user_ttl_s=settings.user_cache_ttl_s,
         member_ttl_s=settings.member_cache_ttl_s,
     )
+    limits = limits or Limits.for_workspace(settings.slack_posts_per_s)
     sender = Sender(client, limits=limits, clock=sender_clock, sleep=sender_sleep)
     steps = SlackSteps(sender, client, llm, settings.model)
     workflows = WorkflowRegistry(builtin_workflows(steps))
@@ -258,14 +312,21 @@ def _job_registry(deps: Deps) -> JobRegistry:
 async def _start_web(
     stack: AsyncExitStack,
     settings: Settings,
-    app: AsyncApp,
-    engine: Engine,
+    app: AsyncApp | None,
+    engine: Engine | None,
     store: Store,
     deps: Deps,
 ) -> str:
     web_app = web.Application()
-    add_health_routes(web_app, engine=engine, store=store, metrics=deps.metrics, sender=deps.sender)
-    if not settings.socket_mode:
+    add_health_routes(
+        web_app,
+        engine=engine,
+        store=store,
+        metrics=deps.metrics,
+        sender=deps.sender,
+        clock=deps.clock,
+    )
+    if app is not None and not settings.socket_mode:
         web_app.router.add_post(EVENTS_PATH, _events_handler(app, deps.metrics))
     runner, url = await listen(web_app, settings.host, settings.port)
     stack.push_async_callback(runner.cleanup)
@@ -278,14 +339,36 @@ def _events_handler(
     async def handle(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         kind = _request_kind(request, await request.read())
-        response = await to_aiohttp_response(
-            await app.async_dispatch(await to_bolt_request(request))
-        )
+        response = await _dispatch(app, request)
         metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
         metrics.requests.labels(kind, str(response.status)).inc()
         return response
 
     return handle
+
+
+async def _dispatch(app: AsyncApp, request: web.Request) -> web.StreamResponse:
+    """Bolt's answer; a short 401/400 for what Bolt cannot even read.
+
+    Bolt parses the body while it builds the request, and slack_sdk's verifier
+    does int() on the timestamp, so a malformed request (signed or not) would
+    raise before any listener: a 500 and a traceback for anyone's junk.
+    """
+    if not request.headers.get("X-Slack-Request-Timestamp", "").strip().isdigit():
+        return web.Response(status=401, text="invalid request")  # what Bolt says to forgeries
+    try:
+        bolt_request = await to_bolt_request(request)
+        if not isinstance(bolt_request.body.get("event", {}), dict):
+            raise TypeError("`event` is not an object")  # Bolt's middleware would .get() it
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
+        log.warning(
+            "unreadable Slack request: %s: %s",
+            type(error).__name__,
+            error,
+            extra={"action": "slack.bad_request"},
+        )
+        return web.Response(status=400, text="bad request")
 
 
 def _request_kind(request: web.Request, body: bytes) -> str:

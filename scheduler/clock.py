@@ -26,6 +26,20 @@ class Clock(Protocol):
         ...
 
 
+SHORT_BY = 0.002  # of a long wait: twice the 0.1% timer slack Linux may add to it
+
+
+def short_of(delay: float) -> float:
+    """How long to sleep towards a deadline ``delay`` seconds away.
+
+    Linux lets an epoll timeout (the event loop's timer) end up to 0.1% of it
+    late, 50 ms in a 50 s park: a minute's runs would start that late. So a
+    long wait stops short by twice that and the caller sleeps the rest, whose
+    slack is then a few microseconds.
+    """
+    return delay - delay * SHORT_BY if delay > 1.0 else delay
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -33,7 +47,7 @@ class SystemClock:
     async def sleep_until(self, deadline: datetime) -> None:
         # Re-check after waking: the event loop's timer may fire a little early.
         while (delay := (deadline - self.now()).total_seconds()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(delay)
+            await asyncio.sleep(short_of(delay))
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -4,6 +4,13 @@ One loop per process. It sleeps until the earliest due instant (a schedule, a
 runnable run, a lease expiry) and wakes early on a local change or, on
 Postgres, a NOTIFY from another replica. The safety poll is long; nothing here
 polls on a short fixed period.
+
+Work goes in batches: one transaction materializes up to `materialize_batch`
+due schedules and claims as many runnable runs as there are free slots
+(`max_concurrency`); outcomes are written many to a transaction by an
+`OutcomeWriter` (see `scheduler.outcomes` for when they become visible).
+Four supervised tasks: the loop, the heartbeat, the run timeouts
+(`scheduler.deadlines`) and the outcome writer; if one dies, all stop loudly.
 """
 
 from __future__ import annotations
@@ -14,16 +21,18 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scheduler.clock import Clock, SystemClock, wait_any
+from scheduler.deadlines import Deadlines
 from scheduler.errors import PermanentJobError, StoreUnavailable, TransientJobError
 from scheduler.jobs import JobRegistry, RunContext, default_registry
 from scheduler.observe import Observer, running
+from scheduler.outcomes import OutcomeWriter
 from scheduler.planning import backoff_seconds, plan_slots
-from scheduler.records import ClaimedRun
+from scheduler.records import ClaimedRun, Outcome, RunStatus
 from scheduler.store import DueTimes, Store
 
 log = logging.getLogger(__name__)
@@ -36,11 +45,22 @@ def default_owner() -> str:
 
 @dataclass
 class EngineConfig:
+    """How one engine works.
+
+    `max_concurrency` bounds the handlers in flight (and so one claim). It is
+    high because handlers mostly wait: on Slack's rate limits, on HTTP, on an
+    LLM. A run waiting in a channel's queue holds its slot, so a small bound
+    lets one busy channel stall every other; 500 waiting tasks cost a few MB.
+    Lower it for handlers that burn CPU. `finish_batch` bounds the outcomes
+    written in one transaction.
+    """
+
     owner: str = field(default_factory=default_owner)
     lease_s: float = 30.0
-    max_concurrency: int = 20
+    max_concurrency: int = 500
     safety_poll_s: float = 60.0
     materialize_batch: int = 500
+    finish_batch: int = 500
     backoff_base_s: float = 10.0
     backoff_cap_s: float = 3600.0
     shutdown_grace_s: float = 30.0
@@ -50,6 +70,8 @@ class EngineConfig:
             raise ValueError("safety_poll_s must be at least 30 seconds")
         if self.max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if self.materialize_batch < 1 or self.finish_batch < 1:
+            raise ValueError("batch sizes must be at least 1")
 
 
 class Engine:
@@ -70,6 +92,7 @@ class Engine:
         self.observer = observer or Observer()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._lost: set[int] = set()
+        self._recording: set[int] = set()  # runs done with their handler, outcome submitted
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()  # the loop parked, a run ended, or a wake came
         self._parked = False
@@ -79,7 +102,21 @@ class Engine:
         self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
         self._stopping = False
         self._park_deadline: datetime | None = None
+        self._due: DueTimes | None = None  # as of the last pass's transaction
+        self._stale = True  # something changed since `_due` was read
         self._task: asyncio.Task[None] | None = None
+        self._lease_writes = asyncio.Lock()  # renewals and finishes: one at a time (no deadlock)
+        self._writer = OutcomeWriter(
+            store,
+            self.config.owner,
+            self.clock,
+            batch=self.config.finish_batch,
+            give_up_s=self.config.lease_s,
+            lock=self._lease_writes,
+            on_progress=self._progress.set,
+        )
+        self._writing: asyncio.Task[None] | None = None
+        self._deadlines = Deadlines(self.clock)  # every run's timeout, on one timer
         store.on_change(self.wake)
 
     @property
@@ -96,6 +133,12 @@ class Engine:
 
     def wake(self) -> None:
         """Re-evaluate now: something changed that may move the next due instant."""
+        self._stale = True
+        self._wake.set()
+        self._progress.set()
+
+    def _nudge(self) -> None:
+        """Claim again now: slots freed up, but the due times we hold still hold."""
         self._wake.set()
         self._progress.set()
 
@@ -118,17 +161,23 @@ class Engine:
             await asyncio.shield(self._task)
 
     async def run(self) -> None:
-        """The loop and its heartbeat, supervised: if either dies, both stop loudly."""
+        """The loop and its side tasks (heartbeat, run timeouts, outcome writer),
+        supervised: if one dies, all stop loudly."""
         unlisten = await self.store.listen(self.wake)
         try:
             async with asyncio.TaskGroup() as group:
-                heartbeat = group.create_task(self._heartbeat(), name="tock-heartbeat")
-                group.create_task(self._loop(heartbeat), name="tock-loop")
+                side = [
+                    group.create_task(self._heartbeat(), name="tock-heartbeat"),
+                    group.create_task(self._deadlines.run(), name="tock-deadlines"),
+                ]
+                self._writing = group.create_task(self._writer.run(), name="tock-outcomes")
+                group.create_task(self._loop([*side, self._writing]), name="tock-loop")
         finally:
             if unlisten is not None:
                 await unlisten()
 
-    async def _loop(self, heartbeat: asyncio.Task[None]) -> None:
+    async def _loop(self, side: list[asyncio.Task[None]]) -> None:
+        """Steps until stopped; then shutdown, then the side tasks stop."""
         failures = 0
         try:
             while not self._stopping:
@@ -144,21 +193,37 @@ class Engine:
                         exc,
                         extra={"action": "engine.db_error"},
                     )
-                    await self._park(self.clock.now() + timedelta(seconds=delay))
+                    await self._park(self.clock.now() + timedelta(seconds=delay), refresh=True)
         finally:
-            await self._shutdown()
-            heartbeat.cancel()
+            try:
+                await self._shutdown()
+            finally:
+                for task in side:
+                    task.cancel()
 
     async def _step(self) -> None:
-        """One pass: do what is due, then park until the next due instant."""
+        """One pass: do what is due, then park until the next due instant.
+
+        The due times come from the last pass's own transaction unless
+        something changed since (`wake`) or the safety poll ran out: then we
+        look again. Reaching a due instant needs no look (the pass does what is
+        due by now, and reads the due times afresh); freed capacity alone
+        (`_nudge`) does not move them either, so a saturated engine claims
+        again at once.
+        """
         now = self.clock.now()
-        due = await self.store.due_times()
+        due = self._due
+        if due is None or self._stale:
+            self._stale = False
+            due = self._due = await self.store.due_times()
         wakeup = due.earliest
         if wakeup is not None and wakeup <= now and await self.tick(now, due):
             return
         safety = now + timedelta(seconds=self.config.safety_poll_s)
-        deadline = safety if wakeup is None or wakeup <= now else min(wakeup, safety)
-        await self._park(deadline)
+        if wakeup is None or wakeup <= now or wakeup >= safety:
+            await self._park(safety, refresh=True)
+        else:
+            await self._park(wakeup, refresh=False)
 
     async def tick(self, now: datetime | None = None, due: DueTimes | None = None) -> int:
         """Reclaim, materialize and claim what is due; returns how much work was done."""
@@ -169,7 +234,8 @@ class Engine:
             done += await self.store.reclaim_expired(now, retry_at)
         while True:
             capacity = self._capacity()
-            materialized, claim = await self.store.advance(
+            self._stale = False  # a change from here on outdates the due times read below
+            step = await self.store.advance(
                 now,
                 plan_slots,
                 self.config.owner,
@@ -177,15 +243,20 @@ class Engine:
                 capacity,
                 self.config.materialize_batch,
             )
-            for item in claim.runs:
+            for item in step.claim.runs:
                 self._spawn(item)
-            done += materialized + len(claim.runs)
-            self._saturated = len(claim.runs) == capacity
-            self._waiting = claim.waiting
-            if materialized < self.config.materialize_batch:
+            done += step.materialized + len(step.claim.runs)
+            self._saturated = len(step.claim.runs) == capacity
+            self._waiting = step.claim.waiting
+            self._due = step.due
+            if step.materialized < self.config.materialize_batch:
                 return done
+            # One turn of the event loop: handlers that finish at once free their
+            # slots before the next claim (which otherwise finds none in a burst).
+            await asyncio.sleep(0)
 
-    async def _park(self, deadline: datetime) -> None:
+    async def _park(self, deadline: datetime, *, refresh: bool) -> None:
+        """Wait for `deadline` or a wake; `refresh`: re-read the due times if the deadline came."""
         self._park_deadline = deadline
         waker = asyncio.ensure_future(self._wake.wait())
         # No await between here and wait_any arming its timer: whoever sees
@@ -193,7 +264,8 @@ class Engine:
         self._parked = True
         self._progress.set()
         try:
-            await wait_any(self.clock, deadline, waker)
+            if not await wait_any(self.clock, deadline, waker) and refresh:
+                self._stale = True
         finally:
             self._parked = False
             waker.cancel()
@@ -205,22 +277,32 @@ class Engine:
 
         For tests on a virtual clock: `held` counts handlers the test holds
         on purpose. Returns at once when the loop is not running or stopping.
+        Outcomes are written by then, unless the writer waits to try again
+        after a database error: then the runs waiting for it count as settled.
         """
         while self.alive and not self._stopping:
             deadline = self._park_deadline
+            retry = self._writer.retry_deadline
+            waiting = self._writer.pending if retry is not None else 0
             if (
                 self._parked
                 and not self._renewing
                 and not self._wake.is_set()
-                and len(self._inflight) <= held()
+                and not self._writer.busy
+                and len(self._inflight) - waiting <= held()
                 and (deadline is None or deadline > self.clock.now())
+                and (retry is None or retry > self.clock.now())
             ):
                 return
             self._progress.clear()
             await self._progress.wait()
 
     def _capacity(self) -> int:
-        return 0 if self._stopping else self.config.max_concurrency - len(self._inflight)
+        """Free handler slots. A run whose handler is done frees its slot while
+        its outcome waits for the writer, unless too many wait already."""
+        if self._stopping or self._writer.pending >= 2 * self.config.finish_batch:
+            return 0
+        return self.config.max_concurrency - (len(self._inflight) - len(self._recording))
 
     # -- running one run -----------------------------------------------------
 
@@ -233,11 +315,14 @@ class Engine:
         def done(_: asyncio.Task[None]) -> None:
             self._inflight.pop(run_id, None)
             self._lost.discard(run_id)
+            self._recording.discard(run_id)
             if not self._inflight:
                 self._busy.clear()
             self._progress.set()
-            if self._saturated or schedule_id in self._waiting:
-                self.wake()  # capacity freed, or a run queued behind this one may start
+            if schedule_id in self._waiting:
+                self.wake()  # a run queued behind this one may start
+            elif self._saturated:
+                self._nudge()  # the writer caught up: its backlog may have held claims back
 
         task.add_done_callback(done)
 
@@ -249,22 +334,38 @@ class Engine:
             status, error, output, retry_at = await self._outcome(
                 RunContext(run=run, schedule=schedule, now=started, observer=self.observer)
             )
+            finished = self.clock.now()
             extra = {"action": f"run.{status}", "run_id": run.id, "schedule": schedule.name}
             log.info("run %s %s", run.id, status, extra=extra | {"attempt": run.attempt})
             if error is not None:
                 error = self.observer.scrub(error)
-            if await self._record(item, status, error, output, retry_at):
-                seconds = (self.clock.now() - started).total_seconds()
+            if run.id in self._lost:
+                return  # another worker owns it now; writing would be a second outcome
+            self._recording.add(run.id)
+            future = self._writer.submit(Outcome(run, status, finished, error, output, retry_at))
+            if self._saturated:
+                self._nudge()  # this run's slot is free now
+            written = await future
+            if written:
+                seconds = (finished - started).total_seconds()
                 self.observer.run_finished(run, schedule, status, seconds)
+            elif written is False:
+                log.warning(
+                    "lease lost before finishing run %s",
+                    run.id,
+                    extra={"action": "run.lease_lost", "run_id": run.id},
+                )
+            # None: the writer gave up (and said so); the lease runs out, a later pass retries.
 
     async def _outcome(
         self, ctx: RunContext
-    ) -> tuple[str, str | None, str | None, datetime | None]:
+    ) -> tuple[RunStatus, str | None, str | None, datetime | None]:
         """Run the handler: (status, error, output, retry_at)."""
         run, schedule = ctx.run, ctx.schedule
         try:
             handler = self.registry.get(schedule.action_kind)
-            output = await self._with_timeout(handler(ctx), schedule.timeout_s)
+            async with self._deadlines.within(schedule.timeout_s):
+                output = await handler(ctx)
         except TimeoutError:
             retry_at = self._retry_at(run.attempt, schedule.max_retries, None)
             return "failed", f"timed out after {schedule.timeout_s}s", None, retry_at
@@ -275,21 +376,6 @@ class Engine:
             retry_at = self._retry_at(run.attempt, schedule.max_retries, hint)
             return "failed", _describe(exc), None, retry_at
         return "succeeded", None, output, None
-
-    async def _with_timeout(self, work: Awaitable[str | None], seconds: float) -> str | None:
-        """Await `work`, cancelling it at the clock's deadline (virtual time in tests)."""
-        job = asyncio.ensure_future(work)
-        deadline = self.clock.now() + timedelta(seconds=seconds)
-        try:
-            finished = await wait_any(self.clock, deadline, job)
-        except asyncio.CancelledError:
-            job.cancel()  # shutdown or a lost lease: stop the handler too
-            raise
-        if not finished:
-            job.cancel()
-            await asyncio.gather(job, return_exceptions=True)
-            raise TimeoutError
-        return job.result()
 
     def _retry_at(self, attempt: int, max_retries: int, hint: float | None) -> datetime | None:
         if attempt > max_retries:
@@ -303,45 +389,14 @@ class Engine:
         )
         return self.clock.now() + timedelta(seconds=delay)
 
-    async def _record(
-        self,
-        item: ClaimedRun,
-        status: str,
-        error: str | None,
-        output: str | None,
-        retry_at: datetime | None,
-    ) -> bool:
-        """Write the run's outcome; True if it was ours to write and was written."""
-        if item.run.id in self._lost:
-            return False  # another worker owns it now; writing would be a second outcome
-        for attempt in range(3):
-            try:
-                ours = await self.store.finish_run(
-                    item.run,
-                    self.config.owner,
-                    self.clock.now(),
-                    status,
-                    error=error,
-                    output=output,
-                    retry_at=retry_at,
-                )
-                if not ours:
-                    log.warning(
-                        "lease lost before finishing run %s",
-                        item.run.id,
-                        extra={"action": "run.lease_lost", "run_id": item.run.id},
-                    )
-                return ours
-            except StoreUnavailable as exc:
-                log.warning("could not record run %s (try %d): %s", item.run.id, attempt + 1, exc)
-                await asyncio.sleep(0.5 * (attempt + 1))
-        # Unrecorded: the lease expires and another pass reclaims and retries the run.
-        return False
-
     # -- heartbeat and shutdown ----------------------------------------------
 
     async def _heartbeat(self) -> None:
-        """Renew our leases at half their length; cancel runs whose lease we lost."""
+        """Renew our leases at half their length; cancel runs whose lease we lost.
+
+        Runs whose outcome waits for the writer keep their lease too, but are
+        not cancelled when it is lost: the writer's fenced write decides.
+        """
         while True:
             await self._busy.wait()  # idle engines have no leases and make no wake-ups
             await self.clock.sleep_until(self.clock.now() + self.lease / 2)
@@ -350,21 +405,24 @@ class Engine:
                 continue
             self._renewing = True
             try:
-                kept = await self.store.renew_leases(
-                    self.config.owner, ids, self.clock.now(), self.lease
-                )
+                async with self._lease_writes:
+                    kept = await self.store.renew_leases(
+                        self.config.owner, ids, self.clock.now(), self.lease
+                    )
             except StoreUnavailable as exc:
                 log.warning("lease renewal failed: %s", exc, extra={"action": "engine.heartbeat"})
                 continue
             finally:
                 self._renewing = False
                 self._progress.set()
-            for run_id in set(ids) - kept:
+            for run_id in set(ids) - kept - self._recording:  # the fence guards the rest
                 if (task := self._inflight.get(run_id)) is not None:
                     self._lost.add(run_id)
                     task.cancel()
 
     async def _shutdown(self) -> None:
+        """Wait out the grace; cancel and release the runs still in their handler;
+        wait for the outcomes already submitted to be written (see `outcomes`)."""
         if not self._inflight:
             return
         tasks = list(self._inflight.values())
@@ -374,10 +432,24 @@ class Engine:
             await wait_any(self.clock, deadline, everything)
         finally:
             everything.cancel()
-        left = [run_id for run_id, task in self._inflight.items() if not task.done()]
+        left = [
+            run_id
+            for run_id, task in self._inflight.items()
+            if not task.done() and run_id not in self._recording  # still in its handler
+        ]
         for run_id in left:
             self._lost.add(run_id)
             self._inflight[run_id].cancel()
+        writing = self._writing
+        if writing is not None and not writing.done():
+            drained = asyncio.ensure_future(self._writer.drain())
+            try:
+                await wait_any(self.clock, None, drained, writing)
+            finally:
+                drained.cancel()
+        if writing is None or writing.done():  # the writer died: nobody will answer the rest
+            for task in tasks:
+                task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         released = await self.store.release_runs(self.config.owner, left, self.clock.now())
         if released:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from scheduler.records import NewRun, Schedule, SlotPlan
+from scheduler.records import NewRun, SlotPlan
+from scheduler.triggers import AnyTrigger
 
 MAX_SLOTS_PER_PASS = 10_000  # a schedule far behind jumps ahead after this many
 MAX_MISSED_ROWS = 100  # keep the newest missed slots visible, not a flood
@@ -13,7 +15,20 @@ MISSED = "missed: the scheduler was not running within the misfire grace"
 COALESCED = "coalesced: a later slot of this schedule was due at the same time"
 
 
-def plan_slots(schedule: Schedule, now: datetime) -> SlotPlan:
+class Plannable(Protocol):
+    """What planning reads of a schedule (a `Schedule` is one); nothing else."""
+
+    @property
+    def trigger(self) -> AnyTrigger: ...
+    @property
+    def next_run_at(self) -> datetime | None: ...
+    @property
+    def misfire_grace_s(self) -> int: ...
+    @property
+    def catch_up(self) -> bool: ...
+
+
+def plan_slots(schedule: Plannable, now: datetime) -> SlotPlan:
     """Turn every slot of `schedule` due by `now` into run rows.
 
     The newest slot within the misfire grace becomes a pending run; older

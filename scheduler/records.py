@@ -159,3 +159,19 @@ class SlotPlan:
 class ClaimedRun:
     run: Run
     schedule: Schedule
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one leased run ended, to be written under its lease (`Store.finish_runs`).
+
+    `finished_at` is when the handler ended, not when the row is written: the
+    engine writes outcomes in batches. `retry_at` queues the next attempt.
+    """
+
+    run: Run
+    status: RunStatus
+    finished_at: datetime
+    error: str | None = None
+    output: str | None = None
+    retry_at: datetime | None = None

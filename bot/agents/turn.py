@@ -20,6 +20,7 @@ from bot.slack.blocks import choice_blocks, confirm_blocks, error_reply, tool_re
 from bot.slack.mrkdwn import escape, section
 from bot.slack.reply import Reply
 from tools.scheduler_tools import Caller, SchedulerTools
+from tools.scheduler_tools.policy import operator_refusal
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ def choose_reply(question: str, choices: list[tuple[str, str, dict[str, Any]]]) 
 def not_deletable(schedule: dict[str, Any], caller: Caller) -> dict[str, str] | None:
     """A refusal before asking, when the click could only fail (the tools decide anyway)."""
     owner = schedule.get("created_by")
+    found = (str(schedule.get("name")), str(schedule.get("source")), str(owner))
+    if refusal := operator_refusal(*found, "delete", is_admin=caller.is_admin):
+        return refusal.to_dict()
     if caller.is_admin or owner == caller.user_id:
         return None
     return {

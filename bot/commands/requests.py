@@ -26,13 +26,14 @@ Decisions:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.commands.command import ME, Action, ChannelRef, SlashCommand, SlashError, Unclear
 from bot.slack.blocks import EXAMPLE
 from bot.slack.ids import CHANNEL_ID, CHANNEL_MENTION, USER_ID, USER_MENTION
-from tools.timeparse import ParsedWhen, ParseError, parse_when
+from tools.timeparse import ParsedWhen, ParseError, Reading, parse_when
 
 MAX_WINDOW_HOURS = 168
 
@@ -111,13 +112,25 @@ def parse_request(text: str, tz: str, now: datetime) -> SlashCommand:
         return _finish(request, parse_when(request.rest, tz, now))
     except ParseError as err:
         readings = getattr(err, "options", ())
-        if not readings:
+        choices = tuple(_choices(request, readings, tz, now))
+        if not choices:
             raise UnreadTime(text, err) from None
-        choices = tuple(
-            (r.label, _finish(replace(request, rest=r.when), parse_when(r.when, tz, now)))
-            for r in readings
-        )
         raise Unclear(err.message, choices) from None
+
+
+def _choices(
+    request: _Request, readings: tuple[Reading, ...], tz: str, now: datetime
+) -> Iterator[tuple[str, SlashCommand]]:
+    """The command each reading makes; one that does not parse on its own is left out
+    (only a `SlashError` may leave the grammar)."""
+    for reading in readings:
+        try:
+            yield (
+                reading.label,
+                _finish(replace(request, rest=reading.when), parse_when(reading.when, tz, now)),
+            )
+        except ParseError:
+            continue
 
 
 def _read(text: str) -> _Request:

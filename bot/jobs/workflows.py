@@ -98,11 +98,9 @@ class SlackSteps:
     async def post(self, step: StepInput) -> StepOutput:
         """Post the previous step's text (or the draft's) into the schedule's channel."""
         channel = step.context.schedule.channel_id
-        text = step.outputs["draft"].text if "draft" in step.outputs else step.text
         if not channel:
             raise PermanentJobError("the schedule has no channel to post in")
-        if not text.strip():
-            raise PermanentJobError("nothing to post: the workflow's text is empty")
+        text = text_to_post(step)
         result = await self.sender.post(
             channel, text, idempotency_key=step.idempotency_key, check_existing=step.outcome_unknown
         )
@@ -121,6 +119,15 @@ class SlackSteps:
             messages=[{"role": "system", "content": system}, {"role": "user", "content": prompt}],
         )
         return (completion.choices[0].message.content or "").strip() if completion.choices else ""
+
+
+def text_to_post(step: StepInput) -> str:
+    """What a post step posts: the draft when there is one, else the previous step's text;
+    PermanentJobError when that is empty."""
+    text = step.outputs["draft"].text if "draft" in step.outputs else step.text
+    if not text.strip():
+        raise PermanentJobError("nothing to post: the workflow's text is empty")
+    return text
 
 
 async def plain_draft(step: StepInput) -> StepOutput:

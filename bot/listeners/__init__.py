@@ -2,7 +2,8 @@
 
 Every listener acknowledges at once and hands the work to `deps.background`,
 so Slack's 3-second budget is never spent on the database, the LLM or
-another Slack call.
+another Slack call. `failures` (no listener) is what the person hears when
+that work fails: one rule for all of them.
 """
 
 from __future__ import annotations

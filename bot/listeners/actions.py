@@ -12,7 +12,10 @@ Acked at once; the work and the answer happen in the background:
 - after any change the clicker's App Home is republished.
 
 A reading button (`tock_choose_N`, offered when a time had two readings)
-runs the create or update it carries, like a Confirm button does.
+runs the create or update it carries, like a Confirm button does. A click
+that fails (the database down, a bug) is answered where a refusal would be,
+as `bot.listeners.failures` says. A replayed click (its `trigger_id` seen
+before, `bot.listeners.replays`) does nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -30,7 +33,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot.agents.turn import CHOOSABLE, CONFIRM_FIRST, run_confirmed
 from bot.commands.verbs import BY_BUTTON
 from bot.deps import Deps
+from bot.listeners.failures import answering
 from bot.listeners.home import publish_home
+from bot.listeners.replays import first_delivery
 from bot.slack.api import DeliveryError
 from bot.slack.blocks import is_error, text_reply, tool_reply
 from bot.slack.ids import CANCEL, CHOOSE, CONFIRM
@@ -45,21 +50,28 @@ BAD_CONFIRMATION = Reply(text="That button is no longer valid. Ask me again.")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    def spawn(
+        work: Coroutine[Any, Any, None], body: dict[str, Any], respond: AsyncRespond, name: str
+    ) -> None:
+        async def tell(reply: Reply) -> None:
+            await show(deps, body, respond, reply, replace=False, failed=True)
+
+        deps.background.spawn(answering(work, tell, name), name=name)
+
     @app.action(_SCHEDULE_BUTTON)
     async def on_schedule_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        deps.background.spawn(
-            schedule_button(deps, body, action, respond), name=f"button:{action['action_id']}"
-        )
+        work = schedule_button(deps, body, action, respond)
+        spawn(work, body, respond, f"button:{action['action_id']}")
 
     @app.action(CONFIRM)
     async def on_confirm(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        deps.background.spawn(confirm(deps, body, action, respond), name=f"button:{CONFIRM}")
+        spawn(confirm(deps, body, action, respond), body, respond, f"button:{CONFIRM}")
 
     @app.action(_CHOICE_BUTTON)
     async def on_choose(
@@ -67,19 +79,20 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         work = confirm(deps, body, action, respond, allowed=CHOOSABLE)
-        deps.background.spawn(work, name=f"button:{CHOOSE}")
+        spawn(work, body, respond, f"button:{CHOOSE}")
 
     @app.action(CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        deps.background.spawn(
-            show(deps, body, respond, CANCELLED, replace=True), name=f"button:{CANCEL}"
-        )
+        work = show(deps, body, respond, CANCELLED, replace=True)
+        spawn(work, body, respond, f"button:{CANCEL}")
 
 
 async def schedule_button(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
 ) -> None:
+    if not await first_delivery(deps, "click", body):
+        return
     caller = await clicker(deps, body)
     tool = BY_BUTTON[action["action_id"]].tool
     result = await deps.tools.call(tool, caller, {"name": str(action.get("value") or "")})
@@ -98,6 +111,8 @@ async def confirm(
     allowed: Collection[str] = CONFIRM_FIRST,
 ) -> None:
     """Run a Confirm (or reading) button's tool call as the person who clicked."""
+    if not await first_delivery(deps, "click", body):
+        return
     caller = await clicker(deps, body)
     try:
         payload = json.loads(str(action.get("value") or ""))

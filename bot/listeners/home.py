@@ -2,7 +2,9 @@
 
 Published when the Home tab is opened and after any button changes
 something. The last result of every schedule comes from one query over the
-team's recent runs rather than one per schedule.
+team's recent runs rather than one per schedule. While the database is
+unreachable the tab keeps the view it last had (a refresh is no answer to
+anyone, so `bot.listeners.failures` has nothing to say; it is logged).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.deps import Deps
 from bot.slack.api import SLACK_ERRORS
 from bot.slack.blocks import home_view
+from scheduler.errors import StoreUnavailable
 from tools.scheduler_tools import ListSchedulesArgs, run_view
 
 log = logging.getLogger(__name__)
@@ -34,10 +37,16 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 async def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
-    caller = await deps.directory.caller(team_id, user_id, None)
-    args = ListSchedulesArgs(scope="mine", page_size=HOME_SCHEDULES)
-    schedules = (await deps.tools.list_schedules(caller, args))["schedules"]
-    await _add_last_runs(deps, team_id, schedules)
+    try:
+        caller = await deps.directory.caller(team_id, user_id, None)
+        args = ListSchedulesArgs(scope="mine", page_size=HOME_SCHEDULES)
+        schedules = (await deps.tools.list_schedules(caller, args))["schedules"]
+        await _add_last_runs(deps, team_id, schedules)
+    except StoreUnavailable as error:
+        log.warning(
+            "App Home not refreshed: %s", error, extra={"action": "home.stale", "user": user_id}
+        )
+        return
     try:
         await deps.client.views_publish(user_id=user_id, view=home_view(schedules))
     except SLACK_ERRORS as error:

@@ -8,6 +8,14 @@ filters and hands the turn to the background. There:
    through, across restarts and replicas.
 2. Build the caller, load the thread's memory (`team:channel:thread_ts`).
 3. Ask the agent, post its reply in the thread, save the memory.
+
+A message longer than a `/tock` command may be (`MAX_INPUT`) is answered
+with its length and the limit, without asking the agent: no schedule can
+come of it, and it would only cost a model call and bloat the thread's memory.
+
+A failure anywhere (the database down, the agent broken) is answered in the
+thread as `bot.listeners.failures` says; a memory that cannot be saved after
+the reply was posted is only logged (the person has their answer).
 """
 
 from __future__ import annotations
@@ -21,16 +29,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.commands.grammar import MAX_INPUT
 from bot.deps import Deps
+from bot.listeners.failures import answering
 from bot.slack.api import DeliveryError
+from bot.slack.blocks import text_reply
 from bot.slack.reply import Reply
+from scheduler.errors import StoreUnavailable
 from tools.caller import Caller
 
 log = logging.getLogger(__name__)
-APOLOGY = (
-    "Sorry, something went wrong on my side and I could not answer. "
-    "Try again in a moment, or use `/tock help`."
-)
 # Message subtypes a person did not simply write (edits, joins, bot posts...).
 # `file_share` and `thread_broadcast` are still words from a person.
 _PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
@@ -108,7 +116,11 @@ def without_mention(text: str, bot_user_id: str | None) -> str:
 
 
 def start_turn(deps: Deps, message: Inbound) -> None:
-    deps.background.spawn(converse(deps, message), name=f"agent-turn:{message.event_id}")
+    async def tell(reply: Reply) -> None:
+        await _post_reply(deps, message, reply)
+
+    name = f"agent-turn:{message.event_id}"
+    deps.background.spawn(answering(converse(deps, message), tell, name), name=name)
 
 
 async def converse(deps: Deps, message: Inbound) -> None:
@@ -124,25 +136,36 @@ async def _converse(deps: Deps, message: Inbound) -> None:
         deps.metrics.duplicates.inc()
         log.info("event already answered", extra=extra | {"action": "slack.duplicate"})
         return
+    if len(message.text) > MAX_INPUT:
+        await _post_reply(deps, message, too_long(len(message.text)))
+        return
     caller = await deps.directory.caller(message.team_id, message.user_id, message.channel_id)
     history = await deps.store.load_conversation(message.memory_key)
-    reply, memory = await _agent_reply(deps, caller, message.text, history, extra)
+    reply, memory = await _agent_reply(deps, caller, message.text, history)
     await _post_reply(deps, message, reply)
-    if memory is not None:
+    try:
         await deps.store.save_conversation(
             message.memory_key, message.team_id, memory, deps.clock.now()
         )
+    except StoreUnavailable as error:  # answered already: a second message would only confuse
+        log.warning("thread memory not saved: %s", error, extra=extra)
+
+
+def too_long(length: int) -> Reply:
+    return text_reply(
+        f":warning: That message is {length:,} characters; I read at most {MAX_INPUT:,}. "
+        "Say it in fewer words, or split a long message across schedules."
+    )
 
 
 async def _agent_reply(
-    deps: Deps, caller: Caller, text: str, history: list[dict[str, Any]], extra: dict[str, Any]
-) -> tuple[Reply, list[dict[str, Any]] | None]:
+    deps: Deps, caller: Caller, text: str, history: list[dict[str, Any]]
+) -> tuple[Reply, list[dict[str, Any]]]:
     try:
         turn = await deps.agent.respond(caller, text, history)
-    except Exception:  # the person must hear back; the details go to the log only
-        log.exception("agent turn failed", extra=extra)
+    except Exception:  # counted here; `answering` tells the person and logs why
         deps.metrics.agent_turns.labels("error").inc()
-        return Reply(text=APOLOGY), None
+        raise
     deps.metrics.agent_turns.labels("ok").inc()
     return turn.reply, turn.history
 

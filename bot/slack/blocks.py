@@ -12,7 +12,8 @@ User text is mrkdwn-escaped (`&`, `<`, `>`) so a schedule named
 `<!channel>` can never ping a channel from a listing.
 
 Buttons (action ids in `bot.slack.ids`; value = schedule name): Pause,
-Resume, Run now, Delete (with a confirm dialog). Agent confirmations:
+Resume, Run now, Delete (with a confirm dialog; none on a schedule the
+operator declares, which says where it is declared instead). Agent confirmations:
 Confirm (value = JSON `{"tool", "arguments"}`) and Cancel.
 """
 
@@ -51,6 +52,9 @@ from bot.slack.mrkdwn import (
     with_mentions,
 )
 from bot.slack.reply import Reply
+from scheduler.registration import STARTUP
+from tools.scheduler_tools.policy import declared_where, operator_refusal
+from tools.scheduler_tools.views import took
 
 PREVIEW_CHARS = 300  # how much of a message a listing shows
 MAX_CHOICES = 5  # readings offered as buttons
@@ -113,7 +117,7 @@ def _last_run(schedule: dict[str, Any]) -> str | None:
     if at:
         line += f" {when(at, schedule.get('timezone'))}"
     if isinstance(last.get("duration_ms"), int):
-        line += f" ({_seconds(last['duration_ms'])})"
+        line += f" ({took(last['duration_ms'])})"
     if last.get("error"):
         line += f": {one_line(last['error'], 200)}"
     return line
@@ -167,11 +171,22 @@ def schedule_actions(schedule: dict[str, Any]) -> dict[str, Any] | None:
         label, action_id = toggles[status]
         elements.append(button(label, action_id, name))
     elements.append(button("Run now", RUN, name))
-    delete = button("Delete", DELETE, name, style="danger")
-    if delete is not None:
-        delete["confirm"] = _delete_confirm(name)
-    elements.append(delete)
+    if _deletable(schedule):
+        delete = button("Delete", DELETE, name, style="danger")
+        if delete is not None:
+            delete["confirm"] = _delete_confirm(name)
+        elements.append(delete)
     return {"type": "actions", "elements": [e for e in elements if e is not None]}
+
+
+def _deletable(schedule: dict[str, Any]) -> bool:
+    """No Delete button on what the operator declares: only the declaration removes it."""
+    found = (
+        str(schedule.get("name")),
+        str(schedule.get("source")),
+        str(schedule.get("created_by")),
+    )
+    return operator_refusal(*found, "delete", is_admin=True) is None
 
 
 # --------------------------------------------------------------------------- schedules
@@ -186,6 +201,10 @@ def schedule_text(schedule: dict[str, Any]) -> str:
     lines.append(f"{description} in {where}" if description else f"in {where}")
     if what := _action_line(schedule):
         lines.append(what)
+    if schedule.get("source") == STARTUP:
+        lines.append(
+            f":lock: Declared by the operator {declared_where(str(schedule.get('created_by')))}"
+        )
     text = schedule.get("text")
     if text:
         lines.append(f"> {with_mentions(one_line(text, PREVIEW_CHARS))}")  # people stay links
@@ -277,7 +296,7 @@ def run_line(run: dict[str, Any], tz: object = None) -> str:
     if run.get("trigger") and run.get("trigger") != "schedule":
         parts.append(f"({one_line(run['trigger'], 20)})")
     if isinstance(run.get("duration_ms"), int):
-        parts.append(_seconds(run["duration_ms"]))
+        parts.append(took(run["duration_ms"]))
     line = " ".join(parts)
     steps = [s for s in run.get("steps") or [] if isinstance(s, dict)]
     if steps:
@@ -287,10 +306,6 @@ def run_line(run: dict[str, Any], tz: object = None) -> str:
     if run.get("error"):
         line += f"\n      {one_line(run['error'], 300)}"
     return line
-
-
-def _seconds(duration_ms: int) -> str:
-    return f"{duration_ms / 1000:.1f}s"
 
 
 def history_blocks(name: str, result: dict[str, Any], tz: object = None) -> list[dict[str, Any]]:

@@ -11,7 +11,9 @@ Every post of the bot goes through ``Sender.post``:
    moment Slack *answered* the previous post: Slack measures the gap when a
    request arrives, somewhere between our send and its answer, so only the
    answer is a safe anchor whatever the latency. Then a workspace-wide cap,
-   served first come, first served.
+   served first come, first served, that adapts (`bot.slack.pacing`): it
+   starts at ``workspace_rate`` (``TOCK_SLACK_POSTS_PER_S``), halves on a 429
+   and creeps back up after a quiet period.
 3. 429. Slack rate-limits per method, so a ``Retry-After`` pauses
    chat.postMessage for every channel until it passes. The refused post did not
    land, so it is retried, up to a budget.
@@ -20,7 +22,13 @@ Every post of the bot goes through ``Sender.post``:
    metadata. A run retried after an unknown outcome passes
    ``check_existing=True`` and gets the message that already landed instead of
    a second one.
-5. Errors. Slack's answers become `PermanentDeliveryError` (do not retry) or
+5. Permalink. Built, not asked for: Slack's permalinks are the workspace URL
+   (``auth.test``, asked once per Sender) + ``archives/{channel}/p{ts without
+   the dot}``, with ``?thread_ts=&cid=`` for a reply, which is what
+   chat.getPermalink answers. A call per post would hold each run after its
+   post for no news. Without the URL (auth.test failed) the link is None: the
+   post landed either way.
+6. Errors. Slack's answers become `PermanentDeliveryError` (do not retry) or
    `TransientDeliveryError` (retry later), classified once in `bot.slack.api`.
    A post whose outcome is unknown (5xx, dropped connection) is never re-sent
    here: that is the run's retry, with ``check_existing=True``.
@@ -36,6 +44,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -52,6 +61,7 @@ from bot.slack.api import (
     retry_after,
 )
 from bot.slack.ids import RUN_EVENT_TYPE
+from bot.slack.pacing import AdaptiveCap, CapPolicy, Gcra
 from bot.slack.splitting import MessagePart, plan_parts
 
 log = logging.getLogger(__name__)
@@ -66,16 +76,34 @@ class Limits:
 
     Slack allows about one message per second per channel ("short bursts
     allowed") and keeps an unpublished workspace-wide limit. 50 posts/s is
-    well under any workspace limit reported, and a 429 still pauses us if the
-    real one is lower.
+    well under any workspace limit reported; it is the ceiling of the adaptive
+    workspace cap, which backs off on a 429 and recovers a tenth of the
+    ceiling per ``recover_after_s`` quiet seconds (see `bot.slack.pacing`).
     """
 
     channel_rate: float = 1.0  # posts per second per channel
     channel_burst: int = 3  # posts a quiet channel takes at once
-    workspace_rate: float = 50.0  # posts per second across the workspace
+    workspace_rate: float = 50.0  # posts per second across the workspace, at most
     workspace_burst: int = 50
+    workspace_floor: float = 1.0  # posts per second the cap never backs off below
+    recover_after_s: float = 30.0  # quiet seconds before each step back up
     max_429_retries: int = 8  # refusals of one message before giving up
     max_retry_after: float = 60.0  # a longer pause fails the post with retry_after
+
+    @classmethod
+    def for_workspace(cls, posts_per_s: float) -> Limits:
+        """Defaults with a workspace ceiling of ``posts_per_s``, bursting one second's worth."""
+        return cls(workspace_rate=posts_per_s, workspace_burst=max(1, round(posts_per_s)))
+
+    def cap_policy(self) -> CapPolicy:
+        ceiling = self.workspace_rate
+        return CapPolicy(
+            ceiling=ceiling,
+            burst=self.workspace_burst,
+            floor=min(self.workspace_floor, ceiling),
+            quiet_s=self.recover_after_s,
+            step=ceiling / 10,  # back from half to full in five quiet periods, at any size
+        )
 
 
 @dataclass(frozen=True)
@@ -87,31 +115,20 @@ class PostResult:
     parts: tuple[str, ...] = ()  # ts of every message, the first included
 
 
-class _Gcra:
-    """Generic cell rate algorithm: ``burst`` at once, then one per 1/rate s."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self._interval = 1.0 / rate
-        self._tolerance = (burst - 1) * self._interval
-        self._tat = -math.inf  # theoretical arrival time of the next post
-
-    def delay(self, now: float) -> float:
-        return max(0.0, self._tat - self._tolerance - now)
-
-    def take(self, now: float) -> None:
-        self._tat = max(self._tat, now) + self._interval
-
-    def settle(self, answered_at: float) -> None:
-        """Count the last slot from when Slack answered, the latest it saw it."""
-        self._tat = max(self._tat, answered_at + self._interval)
-
-
 class _Lane:
     """One channel: its posts go one at a time, in arrival order."""
 
     def __init__(self, limits: Limits) -> None:
         self.lock = asyncio.Lock()
-        self.pacer = _Gcra(limits.channel_rate, limits.channel_burst)
+        self.pacer = Gcra(limits.channel_rate, limits.channel_burst)
+
+
+def permalink(team_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
+    """Slack's permalink of message ``ts`` (a reply when ``thread_ts`` is another ts)."""
+    link = f"{team_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+    if thread_ts is not None and thread_ts != ts:
+        link += "?" + urlencode({"thread_ts": thread_ts, "cid": channel})
+    return link
 
 
 def _run_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
@@ -156,9 +173,12 @@ class Sender:
         self._sleep = sleep
         self._permalinks = permalinks
         self._lanes: dict[str, _Lane] = {}
-        self._workspace = _Gcra(self._limits.workspace_rate, self._limits.workspace_burst)
+        self._cap = AdaptiveCap(self._limits.cap_policy())
+        self._workspace = Gcra(self._limits.workspace_rate, self._limits.workspace_burst)
         self._workspace_lock = asyncio.Lock()
         self._paused_until = -math.inf  # chat.postMessage is paused until then (429)
+        self._team_url: str | None = None  # for permalinks, from auth.test
+        self._team_url_lock = asyncio.Lock()
         self.sent = 0  # messages that landed
         self.posts = 0  # post() calls that succeeded
         self.retried_429 = 0  # messages re-sent after a 429
@@ -166,6 +186,16 @@ class Sender:
         self.failed_permanent = 0
         self.failed_transient = 0
         self.permalink_failures = 0
+
+    @property
+    def workspace_rate(self) -> float:
+        """The workspace cap now, in posts per second (lower after a 429)."""
+        return self._cap.rate(self._clock())
+
+    @property
+    def backoffs(self) -> int:
+        """How often a 429 lowered the workspace cap."""
+        return self._cap.decreases
 
     async def post(
         self,
@@ -197,7 +227,7 @@ class Sender:
         self.posts += 1
         self.found_existing += found
         # Outside the channel's lane: the next post there need not wait for a link.
-        permalink = await self._permalink(channel_id, stamps[0])
+        permalink = await self._permalink(channel_id, stamps[0], thread_ts)
         return PostResult(channel_id, stamps[0], permalink, found, tuple(stamps))
 
     async def _deliver(
@@ -260,10 +290,17 @@ class Sender:
         wait = retry_after(error)
         if wait is None:
             raise classify("chat.postMessage", channel, error) from error
-        self._paused_until = max(self._paused_until, self._clock() + wait)
+        now = self._clock()
+        self._paused_until = max(self._paused_until, now + wait)
+        self._cap.refused(now, wait)  # the cap after the pause: lower, unless just lowered
         log.info(
             "slack rate limited chat.postMessage",
-            extra={"action": "slack.ratelimited", "channel": channel, "retry_after": wait},
+            extra={
+                "action": "slack.ratelimited",
+                "channel": channel,
+                "retry_after": wait,
+                "workspace_rate": round(self._cap.rate(now), 2),
+            },
         )
         if refusals > self._limits.max_429_retries or wait > self._limits.max_retry_after:
             raise TransientDeliveryError(
@@ -293,6 +330,7 @@ class Sender:
             )
 
     def _workspace_delay(self, now: float) -> float:
+        self._workspace.retune(self._cap.rate(now), self._cap.burst(now))
         return max(self._workspace.delay(now), self._paused_until - now)
 
     async def _sleep_while(self, delay: Callable[[float], float]) -> None:
@@ -302,20 +340,28 @@ class Sender:
 
     # ---- reading back ------------------------------------------------------
 
-    async def _permalink(self, channel: str, ts: str) -> str | None:
+    async def _permalink(self, channel: str, ts: str, thread_ts: str | None) -> str | None:
         """A link to the message, or None: the post landed either way."""
         if not self._permalinks:
             return None
-        try:
-            response = await self._client.chat_getPermalink(channel=channel, message_ts=ts)
-        except SLACK_ERRORS as error:
-            self.permalink_failures += 1
-            log.warning(
-                "no permalink for a posted message",
-                extra={"action": "slack.permalink", "channel": channel, "error": str(error)},
-            )
-            return None
-        return str(response["permalink"])
+        base = self._team_url or await self._learn_team_url()
+        return None if base is None else permalink(base, channel, ts, thread_ts)
+
+    async def _learn_team_url(self) -> str | None:
+        """The workspace URL, from one auth.test shared by the posts waiting for it."""
+        async with self._team_url_lock:
+            if self._team_url is not None:
+                return self._team_url
+            try:
+                response = await self._client.auth_test()
+                self._team_url = str(response["url"])
+            except (*SLACK_ERRORS, KeyError) as error:
+                self.permalink_failures += 1
+                log.warning(
+                    "no permalink for a posted message",
+                    extra={"action": "slack.permalink", "error": str(error)},
+                )
+            return self._team_url
 
     async def _find_landed(self, channel: str, key: str, thread_ts: str | None) -> dict[int, str]:
         """Messages of this run key already posted: part number -> ts."""

@@ -3,7 +3,10 @@
 `SlackDirectory` answers from Slack, remembering answers briefly:
 
 - a person's timezone is their `/tock tz` choice (stored), else the `tz` of
-  `users.info`, else UTC; `is_admin` is Slack's `is_admin or is_owner`.
+  `users.info`, else UTC; `is_admin` is Slack's `is_admin or is_owner`, and
+  counts only in the person's own workspace (`team_id`, or one of an
+  Enterprise Grid user's `enterprise_user.teams`): an admin of another org
+  in a Slack Connect channel is no admin here.
   Profiles are cached for `user_ttl_s` because every mention, command and
   click needs one and people rarely change zones.
 - channel membership comes from `conversations.members`, cached for
@@ -47,6 +50,11 @@ class Profile:
     timezone: str
     is_admin: bool
     is_person: bool  # an active human: not deleted, not a bot
+    teams: frozenset[str] = frozenset()  # the workspaces the person belongs to
+
+    def admin_in(self, team_id: str) -> bool:
+        """Admin rights hold where the person is at home, nowhere else."""
+        return self.is_admin and team_id in self.teams
 
 
 class TtlCache(Generic[T]):
@@ -102,7 +110,7 @@ class SlackDirectory:
             user_id=user_id,
             channel_id=channel_id,
             timezone=chosen or profile.timezone,
-            is_admin=profile.is_admin,
+            is_admin=profile.admin_in(team_id),
         )
 
     async def profile(self, user_id: str) -> Profile:
@@ -201,8 +209,11 @@ class SlackDirectory:
 
 
 def _profile(user: dict[str, Any]) -> Profile:
+    grid = user.get("enterprise_user")
+    teams = [user.get("team_id"), *(grid.get("teams") or [] if isinstance(grid, dict) else [])]
     return Profile(
         timezone=str(user.get("tz") or FALLBACK_TZ),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         is_person=not (user.get("deleted") or user.get("is_bot")),
+        teams=frozenset(str(team) for team in teams if isinstance(team, str) and team),
     )

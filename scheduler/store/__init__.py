@@ -5,11 +5,15 @@ together from one class per table family; its contract is `Store`'s docstring.
 
 - `dialect`: SQLite/Postgres differences, engine, transactions (`Database`).
 - `schedules`: the schedule table (`ScheduleTables`).
-- `runs`: runs, leases, due times (`RunTables`, `DueTimes`).
+- `runs`: materializing slots, manual runs, due times, reading runs (`RunTables`, `DueTimes`).
 - `claims`: leasing due runs under each overlap policy (`ClaimTables`, `Claim`).
+- `leases`: writes under a lease: renew, finish (one or a batch), reclaim, release
+  (`LeaseTables`); `rows`: the run row every insert starts from; `bulk`:
+  many rows in one statement (`BulkUpdate`, `among`).
 - `audit`: the audit log (`AuditTables`, `AuditEntry`).
 - `host`: seen keys, conversations, user settings (`HostTables`).
 - `steps`: workflow steps, one row per try (`StepTables`, `StepRecord`).
+- `history`: a run's retry chain, many runs' steps, schedules by name (`HistoryTables`).
 - `retention`: deleting old finished runs and their steps (`RetentionTables`).
 - `stats`: counts for monitoring (`StatsTables`).
 - `models`: the tables; `migrate` and `migrations/`: the Alembic schema history.
@@ -19,18 +23,28 @@ from __future__ import annotations
 
 from scheduler.store.audit import AuditEntry, AuditTables
 from scheduler.store.claims import Claim
+from scheduler.store.history import HistoryTables
 from scheduler.store.host import HostTables
+from scheduler.store.leases import LeaseTables
 from scheduler.store.retention import RetentionTables
-from scheduler.store.runs import DueTimes, RunTables
+from scheduler.store.runs import Advance, DueTimes, RunTables
 from scheduler.store.schedules import ScheduleTables
 from scheduler.store.stats import StatsTables
 from scheduler.store.steps import StepRecord, StepStatus, StepTables
 
-__all__ = ["AuditEntry", "Claim", "DueTimes", "StepRecord", "StepStatus", "Store"]
+__all__ = ["Advance", "AuditEntry", "Claim", "DueTimes", "StepRecord", "StepStatus", "Store"]
 
 
 class Store(
-    ScheduleTables, RunTables, StepTables, RetentionTables, StatsTables, AuditTables, HostTables
+    ScheduleTables,
+    RunTables,
+    LeaseTables,
+    StepTables,
+    HistoryTables,
+    RetentionTables,
+    StatsTables,
+    AuditTables,
+    HostTables,
 ):
     """Async storage over SQLite or Postgres (SQLAlchemy Core).
 
@@ -39,8 +53,8 @@ class Store(
     - Instants in and out are aware datetimes; what comes back is in UTC
       (binding a naive datetime to a column fails).
     - Values in and out are plain records from `scheduler.records`
-      (`ScheduleSpec`, `Schedule`, `Run`, `ClaimedRun`, `SlotPlan`), this
-      package's `AuditEntry`, `Claim`, `DueTimes` and `StepRecord`, or builtins.
+      (`ScheduleSpec`, `Schedule`, `Run`, `ClaimedRun`, `SlotPlan`, `Outcome`), this
+      package's `Advance`, `AuditEntry`, `Claim`, `DueTimes` and `StepRecord`, or builtins.
     - The errors raised on purpose are `scheduler.errors.NotFound` (no such
       row) and `scheduler.errors.Conflict` (a taken name, or a concurrent
       change seen through `Schedule.version`). A failing database (unreachable,
@@ -57,7 +71,10 @@ class Store(
     replicas with `NOTIFY` (`listen` subscribes); SQLite runs in WAL mode on
     one connection and begins every transaction with `BEGIN IMMEDIATE`, so
     writers queue on the file lock instead of failing mid-transaction.
-    Upserts use each dialect's `INSERT ... ON CONFLICT`.
+    Upserts use each dialect's `INSERT ... ON CONFLICT`. Updates of many rows
+    with values of their own (finishes, next slots) are one `UPDATE ... FROM
+    unnest(...)` on Postgres and an in-process executemany on SQLite; lists
+    of ids bind as one array on Postgres (`bulk`).
 
     Lifecycle (`dialect.Database`):
       `open(url, *, upgrade=True, pool_size=10) -> Store` connects and applies
@@ -82,18 +99,29 @@ class Store(
 
     Runs (`runs.RunTables`, claiming in `claims.ClaimTables`):
       `materialize_due(now, plan, limit=500) -> int` schedules handled;
-      `advance(now, plan, owner, lease, limit, batch=500) -> (int, Claim)`
-      materializes and claims in one transaction; `claim_runs(owner, now, lease,
-      limit) -> list[ClaimedRun]` under each schedule's overlap policy;
-      `renew_leases(owner, run_ids, now, lease) -> set[int]` still ours;
-      `finish_run(run, owner, now, status, *, error, output, retry_at) -> bool`,
-      False when the lease was lost (nothing written); `reclaim_expired(now,
-      retry_at) -> int`; `release_runs(owner, run_ids, now) -> int`;
+      `advance(now, plan, owner, lease, limit, batch=500) -> Advance`
+      materializes (`.materialized`: schedules handled), claims (`.claim`)
+      and reads `due_times` (`.due`) in one transaction; `claim_runs(owner, now, lease,
+      limit) -> list[ClaimedRun]` under each schedule's overlap policy (one
+      statement leases them all; runs of one schedule share its `Schedule`);
       `add_manual_run(schedule, now, audit=None) -> Run`; `due_times() ->
       DueTimes`; `next_wakeup() -> datetime | None`; `get_run(id) -> Run`,
       NotFound; `list_runs(*, team_id, schedule_id, since, status, limit) ->
       list[(Run, schedule name)]` newest first; `count_runs(**column_equals) ->
       dict[status, int]`.
+
+    Leases (`leases.LeaseTables`; the fence is `lease_owner = owner` and
+    `status = 'running'`, so every write below is idempotent):
+      `renew_leases(owner, run_ids, now, lease) -> set[int]` still ours;
+      `finish_runs(owner, outcomes: Sequence[Outcome]) -> set[int]` writes
+      many outcomes in one transaction, each only if its lease is still ours,
+      with the retry rows they ask for, and returns the run ids recorded: the
+      rest wrote nothing (lease lost); an outcome written by an earlier call
+      counts as recorded and writes nothing twice;
+      `finish_run(run, owner, now, status, *, error, output, retry_at) ->
+      bool`, the same for one run, False when the lease was lost;
+      `reclaim_expired(now, retry_at) -> int`; `release_runs(owner, run_ids,
+      now) -> int`.
 
     Workflow steps (`steps.StepTables`; the rules are in that module):
       `start_step(run, path, now) -> StepRecord`, a `running` try numbered
@@ -105,6 +133,12 @@ class Store(
       `running`; `completed_steps(root_run_id) -> dict[path, output JSON |
       None]` the done paths of every attempt (None: skipped); `list_steps(*,
       run_id | root_run_id, limit=1000) -> list[StepRecord]` in start order.
+
+    History (`history.HistoryTables`, read-only, for `tock runs`):
+      `run_attempts(run) -> list[Run]` the run's retry chain, oldest first;
+      `steps_by_run(run_ids) -> dict[run id, list[StepRecord]]` in start
+      order, an empty list for a run without steps; `schedules_named(name)
+      -> list[Schedule]` one per team at most.
 
     Retention (`retention.RetentionTables`):
       `prune(before, *, limit=10_000) -> {"runs": n, "steps": m}` deletes

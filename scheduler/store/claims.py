@@ -1,10 +1,11 @@
 """Claiming runs: lease due pending runs under each schedule's overlap policy.
 
 A claim reads the due pending runs with their schedules, decides which to
-start and which to skip (`_choose`), and leases the chosen ones to `owner`,
-all in the caller's transaction. On Postgres the run and schedule rows are
-locked with `SKIP LOCKED`, so racing replicas split the work instead of
-waiting, and two of them cannot both start one exclusive schedule.
+start and which to skip (`_choose`), and leases the chosen ones to `owner`
+with one statement, all in the caller's transaction. On Postgres the run and
+schedule rows are locked with `SKIP LOCKED`, so racing replicas split the
+work instead of waiting, and two of them cannot both start one exclusive
+schedule. Runs of one schedule in a claim share one `Schedule`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduler.records import ClaimedRun, Run, Schedule
+from scheduler.store.bulk import among
 from scheduler.store.dialect import Database
 from scheduler.store.models import schedule_runs, schedules
 from scheduler.triggers import trigger_from_dict
 
 runs = schedule_runs
+_RUN_FIELDS = tuple(Run.__dataclass_fields__)
 _SCHEDULE_COLUMNS = [c.label(f"s_{c.name}") for c in schedules.c]
+_SCHEDULE_FIELDS = [(c.name, f"s_{c.name}") for c in schedules.c]
 
 
 @dataclass(frozen=True)
@@ -49,20 +54,16 @@ class ClaimTables(Database):
             return (await self._claim(conn, owner, now, lease, limit)).runs
 
     async def _claim(
-        self, conn: AsyncConnection, owner: str, now: datetime, lease: timedelta, limit: int
+        self,
+        conn: AsyncConnection,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
     ) -> Claim:
         if limit <= 0:
             return Claim([], set())
-        candidates = self._lock(
-            sa.select(runs, _schedule_busy().label("busy"), *_SCHEDULE_COLUMNS)
-            .join(schedules, schedules.c.id == runs.c.schedule_id)
-            .where(runs.c.status == "pending", runs.c.due_at <= now)
-            .order_by(runs.c.due_at, runs.c.id)
-            .limit(limit),
-            runs,
-            schedules,
-        )
-        rows = (await conn.execute(candidates)).all()
+        rows = (await conn.execute(self._candidates, {"now": now, "limit": limit})).all()
         take, skip = _choose(rows, {r.schedule_id for r in rows if r.busy}, limit)
         left = set(take) | set(skip)
         waiting = {r.schedule_id for r in rows if r.id not in left}
@@ -80,9 +81,35 @@ class ClaimTables(Database):
             "lease_expires_at": now + lease,
             "started_at": now,
         }
-        await conn.execute(runs.update().where(runs.c.id.in_(take)).values(leased))
+        await conn.execute(self._lease, {"ids": take} | {f"b_{k}": v for k, v in leased.items()})
         by_id = {r.id: r for r in rows}
-        return Claim([_claimed(by_id[run_id], leased) for run_id in take], waiting)
+        shared: dict[int, Schedule] = {}  # one Schedule (and parsed trigger) per schedule
+        return Claim([_claimed(by_id[run_id], leased, shared) for run_id in take], waiting)
+
+    # Statements built once per store (building and keying one costs more than
+    # running it): the dialect's locks are in them, values are bound per call.
+
+    @cached_property
+    def _candidates(self) -> sa.Select[Any]:
+        """Due pending runs in claim order, each with its schedule and whether it runs."""
+        return self._lock(
+            sa.select(runs, _schedule_busy().label("busy"), *_SCHEDULE_COLUMNS)
+            .join(schedules, schedules.c.id == runs.c.schedule_id)
+            .where(runs.c.status == "pending", runs.c.due_at <= sa.bindparam("now"))
+            .order_by(runs.c.due_at, runs.c.id)
+            .limit(sa.bindparam("limit")),
+            runs,
+            schedules,
+        )
+
+    @cached_property
+    def _lease(self) -> sa.Update:
+        columns = ("status", "lease_owner", "lease_expires_at", "started_at")
+        return (
+            runs.update()
+            .where(among(runs.c.id, "ids", postgres=self.is_postgres))
+            .values({c: sa.bindparam(f"b_{c}") for c in columns})
+        )
 
 
 def _schedule_busy() -> sa.Exists:
@@ -95,13 +122,19 @@ def _schedule_busy() -> sa.Exists:
     )
 
 
-def _claimed(row: Any, leased: dict[str, Any]) -> ClaimedRun:
-    """A ClaimedRun from a candidate row (run + `s_`-prefixed schedule columns)."""
+def _claimed(row: Any, leased: dict[str, Any], shared: dict[int, Schedule]) -> ClaimedRun:
+    """A ClaimedRun from a candidate row (run + `s_`-prefixed schedule columns).
+
+    Runs of one schedule in one claim share its `Schedule` (kept in `shared`).
+    """
     data = row._mapping
-    run = Run(**{k: leased.get(k, data[k]) for k in Run.__dataclass_fields__})
-    schedule_data = {c.name: data[f"s_{c.name}"] for c in schedules.c}
-    schedule_data["trigger"] = trigger_from_dict(schedule_data["trigger"])
-    return ClaimedRun(run, Schedule(**schedule_data))
+    run = Run(**{k: leased.get(k, data[k]) for k in _RUN_FIELDS})
+    schedule = shared.get(run.schedule_id)
+    if schedule is None:
+        fields = {name: data[label] for name, label in _SCHEDULE_FIELDS}
+        fields["trigger"] = trigger_from_dict(fields["trigger"])
+        schedule = shared[run.schedule_id] = Schedule(**fields)
+    return ClaimedRun(run, schedule)
 
 
 def _choose(rows: Sequence[Any], busy: set[int], limit: int) -> tuple[list[int], list[int]]:

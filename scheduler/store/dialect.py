@@ -2,7 +2,7 @@
 
 `Database` is the base of every table family in this package: it holds the
 engine and offers `_tx` (one transaction; `NOTIFY` on Postgres and the local
-change listeners when asked), `_lock` (`FOR UPDATE SKIP LOCKED` on Postgres),
+change listeners when asked), `_lock` (`FOR UPDATE [SKIP LOCKED]` on Postgres),
 `_insert` (the dialect's insert with ON CONFLICT), `listen` (LISTEN/NOTIFY)
 and statement counting. Engine creation lives here too: SQLite gets one
 pooled connection, WAL, `synchronous=NORMAL`, a busy timeout, foreign keys and
@@ -13,10 +13,19 @@ Driver errors enter here, and only here: `_tx`, `listen` and `open` (with its
 migrations) turn them into `StoreUnavailable`, the driver's exception kept as
 `__cause__`. `IntegrityError` passes untouched, for the table families to
 report as `Conflict`.
+
+LISTEN survives a lost connection (Postgres restarted, a proxy dropped it):
+the subscription notices at once, calls the callback (so the engine takes a
+pass), and the next transaction subscribes again before it runs; failing
+that, the one after it (the engine's loop brings those, with its backoff).
+Once back it calls the callback again, because NOTIFYs sent meanwhile are lost.
+No sleeping and no clock here: the retries ride on the store's own use.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
@@ -34,6 +43,7 @@ from scheduler.errors import NotFound, StoreUnavailable
 from scheduler.store import migrate
 from scheduler.store.models import UTCDateTime
 
+log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "tock_changes"
 # What a failing database raises on its way in: SQLAlchemy's wrapped driver
 # errors, socket errors (OSError covers ConnectionError and TimeoutError) from
@@ -50,6 +60,7 @@ class Database:
         self.is_postgres = self.dialect == "postgresql"
         self.queries = 0  # statements executed, for benchmarks and idle checks
         self._listeners: list[Callable[[], None]] = []
+        self._subscriptions: list[_Subscription] = []  # LISTENs to renew once lost
         event.listen(engine.sync_engine, "before_cursor_execute", self._count)
 
     # -- lifecycle ---------------------------------------------------------
@@ -97,6 +108,9 @@ class Database:
 
     @asynccontextmanager
     async def _tx(self, notify: bool = False) -> AsyncIterator[AsyncConnection]:
+        for subscription in self._subscriptions:
+            if subscription.lost:  # one attribute read on the hot path while all is well
+                await subscription.renew()
         with _unavailable_on_driver_errors():
             async with self.engine.begin() as conn:
                 yield conn
@@ -105,10 +119,11 @@ class Database:
         if notify:
             self._changed()
 
-    def _lock(self, stmt: sa.Select[Any], *of: sa.Table) -> sa.Select[Any]:
-        """Row locks that skip rows another replica holds (Postgres only)."""
+    def _lock(self, stmt: sa.Select[Any], *of: sa.Table, skip: bool = True) -> sa.Select[Any]:
+        """Row locks (Postgres only) that skip rows another replica holds, or
+        with `skip=False` wait for them: for rows that are ours to write."""
         if self.is_postgres:
-            return stmt.with_for_update(skip_locked=True, of=list(of) or None)
+            return stmt.with_for_update(skip_locked=skip, of=list(of) or None)
         return stmt  # SQLite: BEGIN IMMEDIATE already holds the database
 
     def _insert(self, table: sa.Table) -> Any:
@@ -124,31 +139,97 @@ class Database:
         return column.is_distinct_from(other)
 
     async def listen(self, callback: Callable[[], None]) -> Callable[[], Any] | None:
-        """Subscribe to other replicas' changes (Postgres); returns an unsubscriber."""
+        """Subscribe to other replicas' changes (Postgres); returns an unsubscriber.
+
+        Also calls `callback` when the subscription was lost and when it is back.
+        """
         if not self.is_postgres:
             return None
+        subscription = _Subscription(self.engine, callback)
+        await subscription.connect()
+        self._subscriptions.append(subscription)
 
-        def on_notify(*_: Any) -> None:
-            callback()
+        async def stop() -> None:
+            self._subscriptions.remove(subscription)
+            await subscription.stop()
 
+        return stop
+
+
+class _Subscription:
+    """LISTEN on a connection of its own; `renew` after the connection was lost."""
+
+    def __init__(self, engine: AsyncEngine, callback: Callable[[], None]) -> None:
+        self._engine = engine
+        self._callback = callback
+        self._conn: AsyncConnection | None = None
+        self._driver: Any = None
+        self._renewing = asyncio.Lock()
+        self._stopped = False
+        self.lost = False
+
+    async def connect(self) -> None:
+        """Subscribe on a new connection; StoreUnavailable if the database does not answer."""
         with _unavailable_on_driver_errors():
-            conn = await self.engine.connect()
+            conn = await self._engine.connect()
             try:
                 driver = (await conn.get_raw_connection()).driver_connection
                 assert driver is not None
-                await driver.add_listener(NOTIFY_CHANNEL, on_notify)
+                await driver.add_listener(NOTIFY_CHANNEL, self._notified)
+                driver.add_termination_listener(self._terminated)
             except BaseException:
                 await conn.close()
                 raise
+        self._conn, self._driver, self.lost = conn, driver, False
 
-        async def stop() -> None:
-            with _unavailable_on_driver_errors():
-                try:
-                    await driver.remove_listener(NOTIFY_CHANNEL, on_notify)
-                finally:
-                    await conn.close()
+    async def renew(self) -> None:
+        """Subscribe again if still lost; a failure waits for the next transaction."""
+        async with self._renewing:
+            if not self.lost or self._stopped:
+                return  # another transaction renewed it meanwhile
+            await self._discard()
+            try:
+                await self.connect()
+            except StoreUnavailable as error:
+                log.debug("LISTEN not renewed yet: %s", error, extra={"action": "db.listen"})
+                return
+        log.info("LISTEN renewed after a lost connection", extra={"action": "db.listen"})
+        self._callback()  # NOTIFYs sent while it was lost are gone: look again
 
-        return stop
+    async def stop(self) -> None:
+        self._stopped = True
+        if self.lost or self._driver is None:
+            await self._discard()
+            return
+        with _unavailable_on_driver_errors():
+            try:
+                await self._driver.remove_listener(NOTIFY_CHANNEL, self._notified)
+            finally:
+                await self._discard()
+
+    def _notified(self, *_: Any) -> None:
+        self._callback()
+
+    def _terminated(self, *_: Any) -> None:
+        if self._stopped:
+            return  # our own close
+        log.warning("LISTEN connection lost", extra={"action": "db.listen"})
+        self.lost = True
+        self._callback()  # a pass now: its first transaction subscribes again
+
+    async def _discard(self) -> None:
+        """Give the old connection back (invalidated if it died); never raises."""
+        conn, driver = self._conn, self._driver
+        self._conn = self._driver = None
+        if conn is None:
+            return
+        driver.remove_termination_listener(self._terminated)  # its end is no news any more
+        try:
+            if self.lost:
+                await conn.invalidate()
+            await conn.close()
+        except Exception as error:  # a dead connection may fail to close: it is gone anyway
+            log.debug("closing the old LISTEN connection: %s", error)
 
 
 @contextmanager

@@ -100,7 +100,7 @@ schedule_runs = sa.Table(
     sa.Column("output", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("schedule_id", "slot"),
-    sa.Index("ix_schedule_runs_queue", "status", "due_at"),
+    sa.Index("ix_schedule_runs_queue", "status", "due_at", "id"),  # claim order
     sa.Index("ix_schedule_runs_lease", "status", "lease_expires_at"),
 )
 

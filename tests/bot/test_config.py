@@ -53,3 +53,33 @@ def test_the_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyP
     assert settings(monkeypatch).database_url == DEFAULT_DATABASE_URL
     url = "postgresql+asyncpg://tock@db/tock"
     assert settings(monkeypatch, TOCK_DATABASE_URL=url).database_url == url
+
+
+def test_the_log_format_and_retention_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key in ("TOCK_LOG_FORMAT", "TOCK_RETENTION_DAYS"):
+        monkeypatch.delenv(key, raising=False)
+    default = settings(monkeypatch)
+    assert (default.log_format, default.retention_days) == ("keyvalue", 90)
+    chosen = settings(monkeypatch, TOCK_LOG_FORMAT=" JSON ", TOCK_RETENTION_DAYS="30")
+    assert (chosen.log_format, chosen.retention_days) == ("json", 30)
+    for key, bad in (("TOCK_LOG_FORMAT", "xml"), ("TOCK_RETENTION_DAYS", "0")):
+        with pytest.raises(ValueError, match=key):
+            settings(monkeypatch, **{key: bad})
+        monkeypatch.delenv(key)
+
+
+def test_run_concurrency_and_the_post_cap_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key in ("TOCK_MAX_CONCURRENT_RUNS", "TOCK_SLACK_POSTS_PER_S"):
+        monkeypatch.delenv(key, raising=False)
+    default = settings(monkeypatch)
+    assert (default.max_concurrent_runs, default.slack_posts_per_s) == (200, 50.0)
+    chosen = settings(monkeypatch, TOCK_MAX_CONCURRENT_RUNS="500", TOCK_SLACK_POSTS_PER_S="120")
+    assert (chosen.max_concurrent_runs, chosen.slack_posts_per_s) == (500, 120.0)
+    for key in ("TOCK_MAX_CONCURRENT_RUNS", "TOCK_SLACK_POSTS_PER_S"):
+        with pytest.raises(ValueError, match=key):
+            settings(monkeypatch, **{key: "0"})
+        monkeypatch.delenv(key)

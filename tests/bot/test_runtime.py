@@ -8,7 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,7 +18,11 @@ import pytest
 from bot.emulator import SlackEmulator
 from bot.runtime import _until_stopped, running_bot
 from scheduler.clock import VirtualClock
-from tests.bot.harness import bot_settings
+from scheduler.maintenance import MAINTENANCE, SYSTEM_TEAM
+from scheduler.records import Run, Schedule, ScheduleSpec
+from scheduler.store import Store
+from scheduler.triggers import CronTrigger
+from tests.bot.harness import all_text, bot_settings, settle, slash_answer, virtual_clock
 
 ROOT = Path(__file__).parents[2]
 
@@ -98,3 +104,75 @@ def test_serve_refuses_to_start_without_slack_settings(tmp_path: Path):
     )
     assert done.returncode == 2
     assert "SLACK_BOT_TOKEN" in done.stderr and "SLACK_SIGNING_SECRET" in done.stderr
+
+
+async def test_the_bot_registers_daily_maintenance_with_tock_retention_days(
+    emulator: SlackEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TOCK_RETENTION_DAYS", "14")
+    settings = bot_settings(emulator, tmp_path)
+    assert settings.retention_days == 14
+    clock = virtual_clock()
+    store = await Store.open(settings.database_url)  # history from before this start
+    try:
+        spec = ScheduleSpec("T0", "yearly", CronTrigger("0 0 1 1 *", "UTC"), "message")
+        yearly = await store.create_schedule(spec, clock.now())
+        old = await _finished_run(store, yearly, clock.now() - timedelta(days=15))
+        recent = await _finished_run(store, yearly, clock.now() - timedelta(days=13))
+    finally:
+        await store.close()
+    async with running_bot(settings, clock=clock) as bot:
+        [schedule] = await bot.store.list_schedules(SYSTEM_TEAM)
+        assert (schedule.name, schedule.action) == (MAINTENANCE, {"retention_days": 14})
+        await clock.advance(hours=15, minutes=17)  # Tuesday 03:17 UTC
+        await settle(bot)
+        [(run, _)] = await bot.store.list_runs(team_id=SYSTEM_TEAM)
+        assert (run.status, run.trigger) == ("succeeded", "schedule")
+        assert run.output == "pruned 1 runs and 0 steps finished before 2025-12-23 03:17 UTC"
+        left = {r.id for r, _ in await bot.store.list_runs(team_id="T0")}
+        assert left == {recent.id} and old.id not in left
+    monkeypatch.setenv("TOCK_RETENTION_DAYS", "30")
+    async with running_bot(bot_settings(emulator, tmp_path), clock=clock) as bot:
+        [schedule] = await bot.store.list_schedules(SYSTEM_TEAM)  # restarted: still one
+        assert schedule.action == {"retention_days": 30}  # with the new retention
+
+
+async def _finished_run(store: Store, schedule: Schedule, at: datetime) -> Run:
+    """A run of `schedule` that another replica ran at `at`."""
+    await store.add_manual_run(schedule, at)
+    [item] = await store.claim_runs("elsewhere", at, timedelta(minutes=1), 1)
+    assert await store.finish_run(item.run, "elsewhere", at, "succeeded")
+    return item.run
+
+
+async def test_tocks_own_schedule_is_not_shown_to_anyone_in_slack(
+    emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock
+):
+    async with running_bot(bot_settings(emulator, tmp_path), clock=clock) as bot:
+        assert len(await bot.store.list_schedules(SYSTEM_TEAM)) == 1
+        listed = all_text(_Body(await slash_answer(emulator, bot, "list all", user="alice")))
+        assert MAINTENANCE not in listed
+        alice = emulator.user("alice").id
+        event = {"type": "app_home_opened", "user": alice, "channel": "D0HOME", "tab": "home"}
+        assert (await emulator.send_event(bot.events_url, event)).status == 200
+        home = all_text(_Body(await emulator.wait_for_home("alice")))
+        assert MAINTENANCE not in home
+        answer = await slash_answer(emulator, bot, f"pause {MAINTENANCE}", user="alice")
+        assert "there is no schedule named 'maintenance'" in all_text(_Body(answer))
+        [schedule] = await bot.store.list_schedules(SYSTEM_TEAM)
+        assert schedule.enabled  # alice (an admin) cannot reach it from her workspace
+
+
+async def test_run_concurrency_and_the_post_cap_come_from_the_settings(
+    emulator: SlackEmulator, tmp_path: Path, clock: VirtualClock
+):
+    settings = bot_settings(emulator, tmp_path, max_concurrent_runs=7, slack_posts_per_s=12.0)
+    async with running_bot(settings, clock=clock) as bot:
+        assert bot.engine.config.max_concurrency == 7
+        assert bot.sender.workspace_rate == 12.0
+
+
+class _Body:
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.text = body.get("text", "")
+        self.blocks = body.get("blocks")

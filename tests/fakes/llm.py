@@ -18,11 +18,21 @@ Scripting:
   JSON) or a raw string (to send malformed JSON on purpose).
 - `tool_calls(call, call, ...)`: several tool calls in one answer.
 - A callable `(request_body) -> answer` decides at request time.
+- `Obey(marker, answer)`: a callable that plays a model taken over by a
+  prompt injection. When `marker` appears in any message of the request (the
+  user's text, or channel content pasted into a prompt) it answers with
+  `answer`, typically the tool calls the injection asks for; otherwise with
+  `otherwise`. `obeyed` counts the requests it obeyed, `tools_offered` the
+  tool names each of them offered, so a test can tell the injection reached
+  the model and what the model could have called.
 - `fail_next(status, times=1)`: the next requests get an HTTP error with an
   OpenAI-shaped body (429 carries `retry-after: 0`).
 - `hang_next()`: the next request waits until the returned `asyncio.Event` is
   set (for timeout tests), then gets the next scripted answer; `stop()` sets
   every such event, so a forgotten one never blocks shutdown.
+
+Every answer reports `usage` (`FakeOpenAI(usage=(prompt, completion))`,
+default one token each), as the real API does.
 
 A request with nothing scripted gets a 500 whose message says so, and
 `unscripted` counts them. The fake never sleeps.
@@ -83,11 +93,32 @@ def _call(name: str, arguments: dict[str, Any] | str, call_id: str | None) -> An
     }
 
 
+class Obey:
+    """A model that does what text inside its prompt tells it to (see the module doc)."""
+
+    def __init__(self, marker: str, answer: Answer, otherwise: Answer | None = None) -> None:
+        self.marker = marker
+        self.answer = answer
+        self.otherwise = otherwise or content("I can't find any instructions to follow.")
+        self.obeyed = 0
+        self.tools_offered: list[list[str]] = []  # per obeyed request: the tools it offered
+
+    def __call__(self, body: dict[str, Any]) -> Answer:
+        said = " ".join(str(m.get("content") or "") for m in body.get("messages", []))
+        if self.marker not in said:
+            return self.otherwise
+        self.obeyed += 1
+        offered = [str((t.get("function") or {}).get("name")) for t in body.get("tools") or []]
+        self.tools_offered.append(offered)
+        return self.answer
+
+
 class FakeOpenAI:
     """The server; start with `await fake.start()` or `async with FakeOpenAI()`."""
 
-    def __init__(self, model: str = "fake-model") -> None:
+    def __init__(self, model: str = "fake-model", usage: tuple[int, int] = (1, 1)) -> None:
         self.model = model
+        self.usage = usage  # (prompt_tokens, completion_tokens) of every answer
         self.requests: list[dict[str, Any]] = []  # every body received, in order
         self.headers: list[dict[str, str]] = []
         self.unscripted = 0
@@ -171,7 +202,11 @@ class FakeOpenAI:
             "created": 1_700_000_000 + number,
             "model": self.model,
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            "usage": {
+                "prompt_tokens": self.usage[0],
+                "completion_tokens": self.usage[1],
+                "total_tokens": sum(self.usage),
+            },
         }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from scheduler.clock import VirtualClock, wait_any
+import pytest
+
+from scheduler.clock import VirtualClock, short_of, wait_any
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -81,3 +83,23 @@ async def test_cancelling_the_waiter_cancels_the_timer_only() -> None:
     await asyncio.gather(waiting, return_exceptions=True)
     assert clock.next_deadline is None and not never.cancelled()
     never.cancel()
+
+
+@pytest.mark.parametrize(
+    ("delay", "sleep"),
+    [
+        (0.0, 0.0),
+        (0.5, 0.5),  # short waits are precise already: all at once
+        (1.0, 1.0),
+        (10.0, 9.98),  # long ones stop short of the 0.1% Linux may add...
+        (60.0, 59.88),
+        (0.12, 0.12),  # ...and sleep the rest in one short, precise wait
+    ],
+)
+def test_system_sleeps_stop_short_of_the_timer_slack(delay: float, sleep: float) -> None:
+    assert short_of(delay) == pytest.approx(sleep)
+
+
+@pytest.mark.parametrize("delay", [1.5, 30.0, 3600.0])
+def test_a_long_sleep_ends_early_even_when_its_timer_is_late(delay: float) -> None:
+    assert short_of(delay) * 1.001 < delay

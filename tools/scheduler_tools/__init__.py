@@ -9,8 +9,8 @@ needs an LLM (`llm=True`). Only a schedule's creator or an admin may change,
 pause, resume, run or delete it. Quotas are checked before anything is
 written. Results are plain dicts; refusals raise `ToolError`, whose
 `{"error", "hint"}` (plus `options` when a time had two readings) an LLM can
-act on. `call()` is the validated entry point for LLM tool calls and never
-raises.
+act on. `call()` is the validated entry point for LLM tool calls and raises
+nothing but `StoreUnavailable` (a database outage, which the host answers).
 
 Names: a given name is normalized to a slug ("Standup Reminder" ->
 "standup-reminder") and must be free; a missing one is derived from the

@@ -10,6 +10,13 @@ Agent schedules need an LLM. The quotas (schedules per user and per target, a
 DM counting as a channel; text length; minimum spacing between runs) are
 checked before anything is written. `Policy` is the base class of
 `SchedulerTools`, which sets the attributes it reads.
+
+Schedules the operator declares (`source="startup"`: schedules.yml, the
+setup hook) are changed where they are declared, never from chat, the slash
+command or a button: nobody may edit or delete one here, and only an admin
+may pause, resume or run it (a re-sync keeps the pause). Once removed from
+schedules.yml (retired, paused) it is declared nowhere, so an admin may also
+delete it (`operator_refusal`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from scheduler.errors import NotFound
 from scheduler.records import Schedule
+from scheduler.registration import DECLARED_IN_FILE, DECLARED_IN_SETUP, RETIRED, STARTUP
 from scheduler.store import Store
 from scheduler.triggers import AnyTrigger, shortest_gap
 from tools.caller import Caller, Membership, Quotas
@@ -70,8 +78,11 @@ class Policy:
         return "list_schedules shows the names in use"
 
     async def _owned(self, caller: Caller, name: str, verb: str) -> Schedule:
-        """The schedule, if the caller created it or is an admin."""
+        """The schedule, if the caller created it or is an admin (and the operator allows)."""
         schedule = await self._find(caller, name)
+        found = (schedule.name, schedule.source, schedule.created_by)
+        if refusal := operator_refusal(*found, verb, is_admin=caller.is_admin):
+            raise refusal
         if caller.is_admin or schedule.created_by == caller.user_id:
             return schedule
         raise ToolError(
@@ -233,6 +244,43 @@ class Policy:
         if caller.channel_id is None:
             raise ToolError("which channel?", CHANNEL_HINT)
         return created_by, caller.channel_id
+
+
+_DECLARED_IN = {
+    DECLARED_IN_FILE: (
+        "in schedules.yml",
+        "edit schedules.yml, then restart Tock or run `tock schedules sync`",
+    ),
+    DECLARED_IN_SETUP: ("in its setup hook (TOCK_APP)", "change the setup hook, then restart Tock"),
+    RETIRED: ("in schedules.yml and then removed from it", "add it to schedules.yml again"),
+}
+_DONE = {"change": "changed", "delete": "deleted"}
+_ADMIN_MAY = {RETIRED: "resume or delete it"}
+
+
+def declared_where(created_by: str) -> str:
+    """Where the operator declared a startup schedule: "in schedules.yml", ..."""
+    return _DECLARED_IN.get(created_by, ("by Tock itself", ""))[0]
+
+
+def operator_refusal(
+    name: str, source: str, created_by: str, verb: str, *, is_admin: bool
+) -> ToolError | None:
+    """Why `verb` may not touch an operator-declared schedule here; None when it may."""
+    if source != STARTUP:
+        return None
+    where, fix = _DECLARED_IN.get(created_by, ("by Tock itself", "nothing to change here"))
+    if verb == "change" or (verb == "delete" and created_by != RETIRED):
+        return ToolError(
+            f"{name!r} is declared by the operator {where}, so it can't be {_DONE[verb]} here",
+            f"to change it, {fix}; an admin can {_ADMIN_MAY.get(created_by, 'pause or resume it')}",
+        )
+    if not is_admin:
+        return ToolError(
+            f"only an admin can {verb} {name!r}: it is declared by the operator {where}",
+            "ask a workspace admin to do it",
+        )
+    return None
 
 
 def _span(gap: timedelta) -> str:

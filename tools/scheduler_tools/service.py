@@ -3,7 +3,8 @@
 Each public method is one tool: its docstring is the description the LLM
 sees, its argument model the schema. Writes go through the store with an
 audit row in the same transaction; the checks they run (`Policy`) come first.
-`call()` validates and runs a tool call by name and never raises.
+`call()` validates and runs a tool call by name and raises nothing but
+`StoreUnavailable`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from scheduler.clock import Clock
-from scheduler.errors import Conflict, NotFound
+from scheduler.errors import Conflict, NotFound, StoreUnavailable
 from scheduler.records import Schedule, ScheduleSpec
 from scheduler.store import AuditEntry, Store
 from tools.caller import Caller, Membership, Quotas
@@ -246,7 +247,11 @@ class SchedulerTools(Updates, OnDemand):
         return {"timezone": zone}
 
     async def call(self, name: str, caller: Caller, arguments: str | dict[str, Any]) -> ToolResult:
-        """Validate and run one tool call; a result or {"error", "hint"}, never an exception."""
+        """Validate and run one tool call; a result or {"error", "hint"}.
+
+        Raises only StoreUnavailable: a database outage is no refusal the caller
+        (or a model) can act on, so the host answers it, once, for every entry point.
+        """
         tool = self._tools.get(name)
         if tool is None:
             return ToolError(
@@ -259,6 +264,8 @@ class SchedulerTools(Updates, OnDemand):
             return exc.to_dict()
         except ValidationError as exc:
             return invalid(exc).to_dict()
+        except StoreUnavailable:
+            raise
         except Exception:  # the agent loop must get an answer; details go to the log only
             log.exception("tool %s failed", name, extra={"action": "tool_failed", "tool": name})
             return {"error": "the tool failed unexpectedly", "hint": "try again in a moment"}

@@ -5,7 +5,9 @@ in English), zone, the next runs as ISO strings in the schedule's zone,
 status, channel and `target` ("channel", or "dm" when `channel` is the id of
 the person it is sent to), action; a digest adds its `source_channel` and
 `window_hours`, a workflow its `workflow`.
-`run_view` is one row of a schedule's history.
+`run_view` is one row of a schedule's history, `step_view` one try of a
+workflow step; `took` is how a run's or a step's duration reads, wherever
+it is shown (Slack, `tock runs`).
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ def step_view(step: Any) -> ToolResult:
         "duration_ms": step.duration_ms,
         "error": step.error,
     }
+
+
+def took(duration_ms: int) -> str:
+    """A duration as people read it in history: tenths of a second ("1.2s")."""
+    return f"{duration_ms / 1000:.1f}s"
 
 
 def _schedule_runs(schedule: Schedule) -> list[datetime]:

@@ -77,8 +77,15 @@ def _edited(text: str, edits: tuple[Edit, ...]) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         if start < 0:
             text = f"{text.rstrip()} {replacement}"
-        else:
-            text = text[:start] + replacement + text[end:]
+            continue
+        before, after = text[:start], text[end:]
+        # A reading never glues its words to the text around them: "at 1r" reads
+        # "at 1am r", not "at 1amr", which would ask the same question again.
+        if replacement[-1:].isalnum() and after[:1].isalnum():
+            replacement += " "
+        if replacement[:1].isalnum() and before[-1:].isalnum():
+            replacement = " " + replacement
+        text = before + replacement + after
     return text
 
 

@@ -14,15 +14,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands.command import ChannelRef, SlashCommand, SlashError
+from bot.commands.command import ChannelRef, SlashCommand, SlashError, Unclear
 from bot.commands.format import format_command, suggest_command
 from bot.commands.grammar import parse_slash
 from bot.commands.handler import handle_slash
+from bot.commands.requests import _choices, _read
 from bot.slack.reply import Reply
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
 from tests.fakes.membership import FakeMembership
 from tools.scheduler_tools import Caller, SchedulerTools
+from tools.timeparse import Reading
 
 NY = "America/New_York"
 NOW = datetime(2026, 1, 5, 17, 0, tzinfo=UTC)  # Monday noon in New York
@@ -392,3 +394,16 @@ async def test_a_digest_of_a_channel_i_am_not_in_is_refused(lite: SchedulerTools
     reply = await slash(lite, "digest <#CSECRET|secret> every weekday at 9am")
     assert "not a member" in _all_text(reply)
     assert await lite.store.list_schedules("T1") == []
+
+
+def test_a_time_glued_to_a_word_is_asked_about_with_one_command_per_reading() -> None:
+    """Found by fuzzing: this once let the time parser's question escape the grammar."""
+    with pytest.raises(Unclear) as info:
+        parse_slash('every day at 3r "hi"', tz=NY, now=NOW)
+    assert [label for label, _ in info.value.choices] == ["3:00 AM", "3:00 PM"]
+
+
+def test_a_reading_that_does_not_parse_on_its_own_is_left_out() -> None:
+    readings = (Reading("no time", "nothing here"), Reading("4 PM", "every day at 4pm"))
+    choices = list(_choices(_read('every day at 4 "hi"'), readings, NY, NOW))
+    assert [(label, command.when) for label, command in choices] == [("4 PM", "every day at 4pm")]

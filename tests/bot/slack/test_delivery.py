@@ -19,6 +19,22 @@ from scheduler.errors import PermanentJobError, TransientJobError
 from tests.slack_fixtures import EmulatorFactory, FastTime
 
 STRICT = Limits(channel_rate=1.0, channel_burst=1, workspace_rate=1_000, workspace_burst=1_000)
+CAPPED = Limits(channel_rate=1.0, channel_burst=1, workspace_rate=50, workspace_burst=50)
+
+
+class JumpTime:
+    """Time that moves only when someone sleeps: each sleep jumps to its own end."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        end = self.now + seconds
+        await asyncio.sleep(0)
+        self.now = max(self.now, end)
 
 
 def sender_for(
@@ -136,6 +152,81 @@ async def test_the_workspace_cap_spaces_posts_across_channels(
     await asyncio.gather(*(sender.post(channel, "hi") for channel in channels))
     assert fast_time.clock() - started >= 1.0  # five gaps of 0.2 s
     assert all(len(emulator.history(channel)) == 1 for channel in channels)
+
+
+async def test_a_429_lowers_the_workspace_cap_until_a_quiet_period_passes(
+    emulator: SlackEmulator, http: aiohttp.ClientSession
+):
+    emulator.inject_fault(
+        "chat.postMessage", status=429, error="ratelimited", retry_after=2, times=3
+    )
+    time = JumpTime()
+    client = AsyncWebClient(token=emulator.bot_token, base_url=emulator.api_url, session=http)
+    sender = Sender(client, limits=CAPPED, clock=time.clock, sleep=time.sleep)
+    channels = [emulator.add_channel(f"c{i}").id for i in range(10)]
+    await asyncio.gather(*(sender.post(c, f"to {c}", idempotency_key=c) for c in channels))
+    assert all([m.text for m in emulator.history(c)] == [f"to {c}"] for c in channels)
+    assert sender.retried_429 == emulator.ratelimited == 3
+    assert sender.backoffs == 1  # three refusals of posts sent together: one decrease
+    assert sender.workspace_rate == 25.0
+    # Refused at 0 s; the quiet period counts from the end of the 2 s pause.
+    time.now = 31.9
+    assert sender.workspace_rate == 25.0
+    time.now = 32.0
+    assert sender.workspace_rate == 30.0  # a tenth of the ceiling back
+    time.now = 32.0 + 4 * 30
+    assert sender.workspace_rate == 50.0
+
+
+async def test_repeated_429s_back_off_and_lose_or_double_nothing(
+    emulator: SlackEmulator, http: aiohttp.ClientSession
+):
+    emulator.inject_fault("chat.postMessage", status=429, error="ratelimited", after=10, times=4)
+    emulator.inject_fault("chat.postMessage", status=429, error="ratelimited", after=5, times=4)
+    time = JumpTime()
+    client = AsyncWebClient(token=emulator.bot_token, base_url=emulator.api_url, session=http)
+    sender = Sender(client, limits=CAPPED, clock=time.clock, sleep=time.sleep)
+    channels = [emulator.add_channel(f"c{i}").id for i in range(20)]
+    texts = [f"{channel}-{i}" for channel in channels for i in range(3)]
+    await asyncio.gather(*(sender.post(t.rsplit("-", 1)[0], t, idempotency_key=t) for t in texts))
+    landed = [m.text for channel in channels for m in emulator.history(channel)]
+    assert Counter(landed) == Counter(texts)
+    for channel in channels:  # order within a channel is kept through retries
+        assert [m.text for m in emulator.history(channel)] == [f"{channel}-{i}" for i in range(3)]
+    assert sender.retried_429 == emulator.ratelimited == 8
+    assert sender.backoffs >= 1 and sender.workspace_rate <= 25.0
+
+
+# ---- permalinks -------------------------------------------------------------------
+
+
+async def test_permalinks_are_built_as_slack_answers_them(
+    emulator: SlackEmulator,
+    http: aiohttp.ClientSession,
+    slack_client: AsyncWebClient,
+    fast_time: FastTime,
+):
+    sender = sender_for(emulator, http, fast_time, Limits(channel_rate=50, channel_burst=10))
+    first = await sender.post("general", "top")
+    reply = await sender.post("general", "in the thread", thread_ts=first.ts)
+    other = await sender.post("random", "elsewhere")
+    asked = [method for method, _ in emulator.calls]
+    assert asked.count("auth.test") == 1 and "chat.getPermalink" not in asked
+    for result in (first, reply, other):
+        answer = await slack_client.chat_getPermalink(channel=result.channel, message_ts=result.ts)
+        assert result.permalink == answer["permalink"]
+
+
+async def test_a_failed_auth_test_costs_the_link_not_the_post(
+    emulator: SlackEmulator, http: aiohttp.ClientSession, fast_time: FastTime
+):
+    emulator.inject_fault("auth.test")
+    sender = sender_for(emulator, http, fast_time, Limits(channel_rate=50, channel_burst=10))
+    unlinked = await sender.post("general", "still lands")
+    assert unlinked.permalink is None and sender.permalink_failures == 1
+    assert [m.text for m in emulator.history("general")] == ["still lands"]
+    linked = await sender.post("general", "next")
+    assert linked.permalink and linked.permalink.endswith(linked.ts.replace(".", ""))
 
 
 # ---- splitting --------------------------------------------------------------------

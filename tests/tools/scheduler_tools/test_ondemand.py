@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from scheduler.clock import VirtualClock
 from scheduler.store import Store
-from tests.tools.scheduler_tools.support import ALICE, BOB, workspace_membership
+from tests.tools.scheduler_tools.support import (
+    ALICE,
+    BOB,
+    create,
+    refused,
+    snapshot,
+    workspace_membership,
+)
 from tools.scheduler_tools import RunWorkflowArgs, SchedulerTools
 
 
@@ -46,3 +53,24 @@ async def test_refusals_write_nothing(store: Store, clock: VirtualClock) -> None
     assert set(injected) == {"error", "hint"}
     assert await store.list_schedules("T1") == []
     assert await store.list_runs(team_id="T1") == []
+
+
+async def test_the_on_demand_schedule_stays_its_first_requesters(
+    store: Store, clock: VirtualClock
+) -> None:
+    tools = make(store, clock)
+    await tools.run_workflow(ALICE, RunWorkflowArgs(workflow="weekly-report"))
+    await tools.run_workflow(BOB, RunWorkflowArgs(workflow="weekly-report"))
+    [schedule] = await store.list_schedules("T1")
+    assert schedule.created_by == "UALICE"  # Bob's run does not make it his to delete
+
+
+async def test_a_schedule_that_only_has_the_on_demand_name_is_not_taken_over(
+    store: Store, clock: VirtualClock
+) -> None:
+    tools = make(store, clock)
+    await create(tools, BOB, name="weekly-report-ceng", text="Bob's own")
+    before = await snapshot(store)
+    refusal = await refused(tools.run_workflow(ALICE, RunWorkflowArgs(workflow="weekly-report")))
+    assert "weekly-report-ceng" in refusal.error and "rename" in refusal.hint
+    assert await snapshot(store) == before  # Bob's schedule is still his, active, a message

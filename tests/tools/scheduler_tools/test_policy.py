@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from scheduler.clock import VirtualClock
+from scheduler.registration import DECLARED_IN_FILE, DECLARED_IN_SETUP, RETIRED, register_schedule
 from scheduler.store import Store
 from tests.fakes.membership import FakeMembership
 from tests.tools.scheduler_tools.conftest import QUOTAS
@@ -14,6 +15,7 @@ from tests.tools.scheduler_tools.support import (
     ADMIN,
     ALICE,
     BOB,
+    NY,
     create,
     digest_action,
     refused,
@@ -256,3 +258,85 @@ async def test_an_unknown_workflow_is_refused_with_the_known_ones(
     none = await refused(create(bare, action="workflow", workflow="weekly-report", text=""))
     assert none.hint == "no workflows are set up here"
     assert await store.count_schedules("T1") == 0
+
+
+# ----------------------------------------------------------------- declared by the operator
+
+
+async def declare(store: Store, clock: VirtualClock, name: str, created_by: str) -> None:
+    """A schedule as schedules.yml (or the setup hook) declares it."""
+    await register_schedule(
+        store,
+        clock,
+        name,
+        cron="0 9 * * 1-5",
+        timezone=NY,
+        action="message",
+        args={"text": "Standup", "window_hours": None, "workflow": None},
+        team_id="T1",
+        channel_id="CENG",
+        created_by=created_by,
+    )
+
+
+async def test_nobody_changes_or_deletes_a_declared_schedule_from_chat(
+    tools: SchedulerTools, store: Store, clock: VirtualClock
+) -> None:
+    await declare(store, clock, "standup", DECLARED_IN_FILE)
+    before = await snapshot(store)
+    for caller in (ADMIN, ALICE):
+        change = await refused(
+            tools.update_schedule(caller, UpdateScheduleArgs(name="standup", when="10am"))
+        )
+        assert change.error == (
+            "'standup' is declared by the operator in schedules.yml, so it can't be changed here"
+        )
+        assert change.hint == (
+            "to change it, edit schedules.yml, then restart Tock or run `tock schedules sync`; "
+            "an admin can pause or resume it"
+        )
+        delete = await refused(tools.delete_schedule(caller, NameArgs(name="standup")))
+        assert "so it can't be deleted here" in delete.error
+    assert await snapshot(store) == before
+
+
+async def test_only_an_admin_pauses_resumes_or_runs_a_declared_schedule(
+    tools: SchedulerTools, store: Store, clock: VirtualClock
+) -> None:
+    await declare(store, clock, "hooked", DECLARED_IN_SETUP)
+    for attempt in (
+        tools.pause_schedule(ALICE, NameArgs(name="hooked")),
+        tools.run_schedule_now(ALICE, NameArgs(name="hooked")),
+    ):
+        error = await refused(attempt)
+        assert error.error.startswith("only an admin can ")
+        assert error.error.endswith(
+            "'hooked': it is declared by the operator in its setup hook (TOCK_APP)"
+        )
+    assert (await tools.pause_schedule(ADMIN, NameArgs(name="hooked")))["status"] == "paused"
+    await declare(store, clock, "hooked", DECLARED_IN_SETUP)  # a restart: the pause stays
+    assert (await store.get_schedule("T1", "hooked")).enabled is False
+    assert (await tools.resume_schedule(ADMIN, NameArgs(name="hooked")))["status"] == "active"
+    assert (await tools.run_schedule_now(ADMIN, NameArgs(name="hooked")))["run_id"]
+
+
+async def test_a_schedule_removed_from_the_file_may_be_deleted_by_an_admin(
+    tools: SchedulerTools, store: Store, clock: VirtualClock
+) -> None:
+    await declare(store, clock, "old", RETIRED)
+    error = await refused(tools.delete_schedule(ALICE, NameArgs(name="old")))
+    assert error.error == "only an admin can delete 'old': it is declared by the operator " + (
+        "in schedules.yml and then removed from it"
+    )
+    change = await refused(tools.update_schedule(ADMIN, UpdateScheduleArgs(name="old", text="x")))
+    assert change.hint.endswith("an admin can resume or delete it")
+    assert (await tools.delete_schedule(ADMIN, NameArgs(name="old")))["status"] == "deleted"
+
+
+async def test_the_llm_gets_the_refusal_as_data(
+    tools: SchedulerTools, store: Store, clock: VirtualClock
+) -> None:
+    await declare(store, clock, "standup", DECLARED_IN_FILE)
+    result = await tools.call("update_schedule", ADMIN, {"name": "standup", "text": "x"})
+    assert result["error"].endswith("so it can't be changed here")
+    assert "edit schedules.yml" in result["hint"]
