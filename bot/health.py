@@ -66,6 +66,7 @@ _SENDER_COUNTERS = (
     "found_existing",
     "failed_permanent",
     "failed_transient",
+    "backoffs",
 )
 _ITERATION = re.compile(r"(?<=/)\d+(?=/|$)")  # a loop's round in a step path
 
@@ -112,6 +113,11 @@ class Metrics:
             registry=r,
         )
         self.sender = Gauge("tock_sender", "Sender counters since start", ["counter"], registry=r)
+        self.post_rate = Gauge(
+            "tock_slack_post_rate",
+            "Posts per second the sender allows across the workspace now (adapts to 429s)",
+            registry=r,
+        )
         self.job_pauses = Counter(
             "tock_schedules_paused_on_error",
             "Schedules paused after a permanent Slack error",
@@ -221,6 +227,7 @@ class Metrics:
         if sender is not None:
             for name in _SENDER_COUNTERS:
                 self.sender.labels(name).set(getattr(sender, name))
+            self.post_rate.set(sender.workspace_rate)
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
                 counts = await store.count_runs()

@@ -337,8 +337,8 @@ class Engine:
             finished = self.clock.now()
             extra = {"action": f"run.{status}", "run_id": run.id, "schedule": schedule.name}
             log.info("run %s %s", run.id, status, extra=extra | {"attempt": run.attempt})
-            if error is not None:
-                error = self.observer.scrub(error)
+            if error is not None:  # scrubbed whole, then cut: a cut secret would slip through
+                error = self.observer.scrub(error)[:MAX_ERROR_CHARS]
             if run.id in self._lost:
                 return  # another worker owns it now; writing would be a second outcome
             self._recording.add(run.id)
@@ -460,4 +460,4 @@ def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     if not isinstance(exc, PermanentJobError | TransientJobError):
         text = f"{type(exc).__name__}: {text}"
-    return text[:MAX_ERROR_CHARS]
+    return text  # uncut: the caller scrubs it, then cuts it to MAX_ERROR_CHARS

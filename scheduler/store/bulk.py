@@ -1,5 +1,6 @@
-"""Many rows in one statement: `BulkUpdate` (each row its own values) and
-`among` (a list of keys bound as one parameter).
+"""Many rows in one statement: `BulkUpdate` (each row its own values),
+`BulkInsert` (insert-or-skip many rows) and `among` (a list of keys bound as
+one parameter).
 
 Postgres: one `UPDATE t SET c = v.c FROM unnest(CAST(:c AS type[]), ...) AS
 v(...) WHERE t.key = v.key AND <where>`, however many rows: one round trip
@@ -10,6 +11,11 @@ writer. SQLite: the same UPDATE as an executemany, which the driver runs
 in-process, so there are no round trips to save; it cannot say which rows
 matched, so when asked it first selects the keys that pass `where`, which
 nothing can change before the update under `BEGIN IMMEDIATE`.
+
+`BulkInsert` likewise: `INSERT ... SELECT * FROM unnest(...) ON CONFLICT DO
+NOTHING` on Postgres, one SQL text whatever the row count (a multi-row
+VALUES list is a new statement to prepare for every count), an executemany
+on SQLite.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -102,3 +110,37 @@ class BulkUpdate:
                 self._sqlite, [{f"v_{c}": row[c] for c in self._columns} | params for row in rows]
             )
         return matched
+
+
+class BulkInsert:
+    """`INSERT INTO table (columns) ... ON CONFLICT (conflict) DO NOTHING`, for many rows.
+
+    Rows are mappings with every one of `columns`; the table's other
+    columns are left to their defaults (NULL).
+    """
+
+    def __init__(self, table: sa.Table, columns: Sequence[str], conflict: Sequence[str]) -> None:
+        self._columns = list(columns)
+        unnested = (
+            sa.func.unnest(
+                *(sa.cast(sa.bindparam(f"v_{c}"), ARRAY(table.c[c].type)) for c in self._columns)
+            )
+            .table_valued(*self._columns)
+            .render_derived(name="v")
+        )
+        rows = sa.select(*(unnested.c[c] for c in self._columns))
+        self._postgres = (
+            pg_insert(table)
+            .from_select(self._columns, rows)
+            .on_conflict_do_nothing(index_elements=list(conflict))
+        )
+        self._sqlite = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+
+    async def execute(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        if conn.dialect.name == "postgresql":
+            arrays = {f"v_{c}": [row[c] for row in rows] for c in self._columns}
+            await conn.execute(self._postgres, arrays)
+        else:
+            await conn.execute(self._sqlite, [{c: row[c] for c in self._columns} for row in rows])

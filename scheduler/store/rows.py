@@ -7,6 +7,21 @@ from typing import Any
 
 from scheduler.records import FINAL_STATUSES, NewRun
 
+# What a new row of a slot may hold; the lease and result columns start NULL.
+SLOT_COLUMNS = (
+    "schedule_id",
+    "slot",
+    "scheduled_for",
+    "trigger",
+    "status",
+    "attempt",
+    "retry_of",
+    "due_at",
+    "finished_at",
+    "error",
+    "created_at",
+)
+
 
 def run_row(
     schedule_id: int,

@@ -22,15 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scheduler.planning import Plannable
 from scheduler.records import NewRun, Run, Schedule, SlotPlan
 from scheduler.store.audit import AuditEntry, AuditTables
-from scheduler.store.bulk import BulkUpdate
+from scheduler.store.bulk import BulkInsert, BulkUpdate
 from scheduler.store.claims import Claim, ClaimTables, _schedule_busy
 from scheduler.store.dialect import _as_utc
 from scheduler.store.models import schedule_runs, schedules
-from scheduler.store.rows import run_row
+from scheduler.store.rows import SLOT_COLUMNS, run_row
 from scheduler.triggers import AnyTrigger, trigger_from_dict
 
 runs = schedule_runs
 _ADVANCE = BulkUpdate(schedules, "id", ["next_run_at"])  # each schedule to its next slot
+# New slots' rows; a slot another replica inserted first is skipped (the unique key).
+_SLOTS = BulkInsert(runs, SLOT_COLUMNS, ["schedule_id", "slot"])
 # What materializing reads of a due schedule: what planning needs (`_Due`), no more.
 _PLANNED = [
     schedules.c.id,
@@ -123,9 +125,7 @@ class RunTables(ClaimTables, AuditTables):
             slot_plan = plan(due, now)
             moves.append({"id": row.id, "next_run_at": slot_plan.next_run_at})
             new_rows += [run_row(row.id, new, now) for new in slot_plan.runs]
-        if new_rows:
-            stmt = self._insert(runs).on_conflict_do_nothing(index_elements=["schedule_id", "slot"])
-            await conn.execute(stmt, new_rows)
+        await _SLOTS.execute(conn, new_rows)
         await _ADVANCE.execute(conn, moves)
         return len(rows)
 

@@ -34,6 +34,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from scheduler.clock import Clock
+from scheduler.engine import MAX_ERROR_CHARS
 from scheduler.engine import _describe as describe_error
 from scheduler.errors import PermanentJobError, TransientJobError
 from scheduler.jobs import RunContext
@@ -314,7 +315,7 @@ class _WorkflowRun:
             status,
             summary=output.text if output is not None else None,
             output=output.to_json() if output is not None else None,
-            error=observer.scrub(error) if error is not None else None,
+            error=observer.scrub(error)[:MAX_ERROR_CHARS] if error is not None else None,
         )
         if not ours:  # a newer attempt abandoned this try: this run is being replaced
             log.warning(

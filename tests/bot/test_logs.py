@@ -334,10 +334,6 @@ async def test_a_step_error_with_a_key_in_it_is_stored_redacted(store: Store) ->
     assert API_KEY not in observer.scrub(str(raised.value))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine cuts an error to MAX_ERROR_CHARS before it scrubs it (reported)",
-)
 async def test_a_secret_cut_by_the_error_length_limit_is_still_redacted(store: Store) -> None:
     h = build(store, VirtualClock(T0))
     h.engine.observer = RunObserver(Metrics(), Redactor(configured_secrets(settings())).redact)

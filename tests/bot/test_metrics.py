@@ -97,6 +97,7 @@ async def test_every_family_is_exposed_with_its_type_before_anything_happens(
         "tock_slack_ack_seconds": "histogram",
         "tock_slack_duplicate_events": "counter",
         "tock_sender": "gauge",
+        "tock_slack_post_rate": "gauge",
         "tock_schedules_paused_on_error": "counter",
         "tock_agent_turns": "counter",
         "tock_llm_request_seconds": "histogram",
@@ -108,6 +109,7 @@ async def test_every_family_is_exposed_with_its_type_before_anything_happens(
     assert page.value("tock_schedules", status="active") == 1
     assert page.value("tock_queue_depth", state="pending") == 0
     assert page.value("tock_engine_alive") == 1
+    assert page.value("tock_slack_post_rate") == 50.0  # TOCK_SLACK_POSTS_PER_S's default
 
 
 async def test_runs_lateness_durations_queue_and_schedules_after_runs(
