@@ -8,15 +8,12 @@ from typing import Any
 
 import pytest
 
-import tools.timeparse as timeparse
 from scheduler.store import Store
 from tests.tools.scheduler_tools.support import ALICE, create, snapshot
 from tools.scheduler_tools import PreviewArgs, SchedulerTools, ToolError, UpdateScheduleArgs
 from tools.scheduler_tools.when import AMBIGUOUS_HINT, noted, refusal
 from tools.timeparse import EXAMPLES, ParseError
 
-HAS_AMBIGUOUS = hasattr(timeparse, "Ambiguous")
-HAS_NOTES = "notes" in getattr(timeparse.ParsedWhen, "__dataclass_fields__", {})
 OR_RULE = "0 10 1-7 * 1"  # cron's day-of-month OR day-of-week rule: every Monday and the 1st-7th
 
 
@@ -87,7 +84,6 @@ async def test_results_carry_no_notes_key_without_notes(tools: SchedulerTools) -
     assert "notes" not in await tools.preview_when(ALICE, PreviewArgs(when="every day at 10am"))
 
 
-@pytest.mark.skipif(not HAS_AMBIGUOUS, reason="timeparse.Ambiguous has not landed yet")
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [
@@ -116,7 +112,6 @@ async def test_an_ambiguous_time_comes_back_from_call_as_options(
     assert len(hours) == len(result["options"])
 
 
-@pytest.mark.skipif(not HAS_AMBIGUOUS, reason="timeparse.Ambiguous has not landed yet")
 async def test_a_picked_option_creates_the_schedule(tools: SchedulerTools) -> None:
     asked = await tools.call("create_schedule", ALICE, {"when": "every day at 4", "text": "Go"})
     picked = asked["options"][-1]["when"]
@@ -124,7 +119,6 @@ async def test_a_picked_option_creates_the_schedule(tools: SchedulerTools) -> No
     assert view["status"] == "active" and "error" not in view
 
 
-@pytest.mark.skipif(not HAS_NOTES, reason="ParsedWhen.notes has not landed yet")
 async def test_parse_notes_appear_in_create_update_and_preview(tools: SchedulerTools) -> None:
     view = await create(tools, when=OR_RULE, name="s")
     assert view["notes"] and "1#1" in " ".join(view["notes"])
