@@ -17,7 +17,7 @@ from bot.emulator import SlackEmulator
 from bot.runtime import running_bot
 from scheduler.clock import VirtualClock
 from tests.bot.harness import bot_posts, bot_settings, idle, settle, slash_answer
-from tests.bot.test_runtime import ROOT, free_port
+from tests.bot.test_runtime import ROOT, free_port, tock_run
 
 
 async def test_split_roles_a_listener_and_an_engine_share_one_database(
@@ -101,21 +101,7 @@ async def test_tock_run_no_slack_needs_only_the_bot_token_and_serves_health(
     emulator: SlackEmulator, tmp_path: Path, http: aiohttp.ClientSession
 ):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "TOCK_"))}
-    env |= {
-        "SLACK_BOT_TOKEN": emulator.bot_token,  # no signing secret, no app token
-        "SLACK_API_URL": emulator.api_url,
-        "TOCK_HOST": "127.0.0.1",
-        "TOCK_PORT": str(port),
-        "TOCK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-        "PYTHONPATH": str(ROOT),
-    }
-    child = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot.cli", "run", "--no-slack"),
-        env=env,
-        cwd=tmp_path,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    child = await tock_run(emulator, tmp_path, port, "--no-slack")  # no secret, no app token
     assert child.stderr is not None
     try:
         async with asyncio.timeout(30):

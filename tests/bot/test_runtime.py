@@ -33,26 +33,34 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_tock_run_serves_slack_and_stops_cleanly_on_sigterm(
-    emulator: SlackEmulator, tmp_path: Path, http: aiohttp.ClientSession
-):
-    port = free_port()
+async def tock_run(
+    emulator: SlackEmulator, tmp_path: Path, port: int, *args: str, **settings: str
+) -> asyncio.subprocess.Process:
+    """`tock run ARGS` in a child process against `emulator`, with only the bot token
+    and these `settings` of Slack's, a SQLite database in `tmp_path`, on `port`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "TOCK_"))}
     env |= {
         "SLACK_BOT_TOKEN": emulator.bot_token,
-        "SLACK_SIGNING_SECRET": emulator.signing_secret,
         "SLACK_API_URL": emulator.api_url,
         "TOCK_HOST": "127.0.0.1",
         "TOCK_PORT": str(port),
         "TOCK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
         "PYTHONPATH": str(ROOT),
+        **settings,
     }
-    child = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot.cli", "run"),
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot.cli", "run", *args),
         env=env,
         cwd=tmp_path,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def test_tock_run_serves_slack_and_stops_cleanly_on_sigterm(
+    emulator: SlackEmulator, tmp_path: Path, http: aiohttp.ClientSession
+):
+    port = free_port()
+    child = await tock_run(emulator, tmp_path, port, SLACK_SIGNING_SECRET=emulator.signing_secret)
     assert child.stderr is not None
     try:
         async with asyncio.timeout(30):
