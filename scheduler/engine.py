@@ -9,8 +9,17 @@ Work goes in batches: one transaction materializes up to `materialize_batch`
 due schedules and claims as many runnable runs as there are free slots
 (`max_concurrency`); outcomes are written many to a transaction by an
 `OutcomeWriter` (see `scheduler.outcomes` for when they become visible).
-Four supervised tasks: the loop, the heartbeat, the run timeouts
-(`scheduler.deadlines`) and the outcome writer; if one dies, all stop loudly.
+Supervised tasks: the loop, the heartbeat, the run timeouts
+(`scheduler.deadlines`), the outcome writer and, on Postgres, the owner
+watch; if one dies, all stop loudly.
+
+The owner watch finds replicas that died holding runs. Each engine holds a
+presence lock for its owner id (see `scheduler.store.dialect`); while runs
+are running anywhere, the watch asks every `owner_check_s` which listed
+owners' locks are free, and takes over the runs of an owner found free for
+`owner_grace_s` (so one that is only reconnecting, e.g. after Postgres
+restarted, keeps its runs). A SIGKILLed replica's runs start again within a
+few seconds instead of after their lease.
 """
 
 from __future__ import annotations
@@ -64,6 +73,8 @@ class EngineConfig:
     backoff_base_s: float = 10.0
     backoff_cap_s: float = 3600.0
     shutdown_grace_s: float = 30.0
+    owner_check_s: float = 1.0
+    owner_grace_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.safety_poll_s < 30:
@@ -72,6 +83,8 @@ class EngineConfig:
             raise ValueError("max_concurrency must be at least 1")
         if self.materialize_batch < 1 or self.finish_batch < 1:
             raise ValueError("batch sizes must be at least 1")
+        if self.owner_check_s <= 0 or self.owner_grace_s < 0:
+            raise ValueError("owner_check_s must be positive and owner_grace_s not negative")
 
 
 class Engine:
@@ -100,6 +113,8 @@ class Engine:
         self._saturated = False  # the last claim filled every free slot: more may wait
         self._waiting: set[int] = set()  # schedules whose queued runs wait for a running one
         self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
+        self._leased = asyncio.Event()  # set while runs are running anywhere: the watch's cue
+        self._free_since: dict[str, datetime] = {}  # owners seen without their lock
         self._stopping = False
         self._park_deadline: datetime | None = None
         self._due: DueTimes | None = None  # as of the last pass's transaction
@@ -163,13 +178,15 @@ class Engine:
     async def run(self) -> None:
         """The loop and its side tasks (heartbeat, run timeouts, outcome writer),
         supervised: if one dies, all stop loudly."""
-        unlisten = await self.store.listen(self.wake)
+        unlisten = await self.store.listen(self.wake, presence=self.config.owner)
         try:
             async with asyncio.TaskGroup() as group:
                 side = [
                     group.create_task(self._heartbeat(), name="tock-heartbeat"),
                     group.create_task(self._deadlines.run(), name="tock-deadlines"),
                 ]
+                if unlisten is not None:  # presence: Postgres
+                    side.append(group.create_task(self._watch_owners(), name="tock-owners"))
                 self._writing = group.create_task(self._writer.run(), name="tock-outcomes")
                 group.create_task(self._loop([*side, self._writing]), name="tock-loop")
         finally:
@@ -216,6 +233,7 @@ class Engine:
         if due is None or self._stale:
             self._stale = False
             due = self._due = await self.store.due_times()
+        self._note_leases(due)
         wakeup = due.earliest
         if wakeup is not None and wakeup <= now and await self.tick(now, due):
             return
@@ -249,6 +267,7 @@ class Engine:
             self._saturated = len(step.claim.runs) == capacity
             self._waiting = step.claim.waiting
             self._due = step.due
+            self._note_leases(step.due)
             if step.materialized < self.config.materialize_batch:
                 return done
             # One turn of the event loop: handlers that finish at once free their
@@ -419,6 +438,40 @@ class Engine:
                 if (task := self._inflight.get(run_id)) is not None:
                     self._lost.add(run_id)
                     task.cancel()
+
+    def _note_leases(self, due: DueTimes) -> None:
+        if due.leases is None:
+            self._leased.clear()
+        else:
+            self._leased.set()
+
+    async def _watch_owners(self) -> None:
+        """Take over the runs of replicas whose session ended (see the module doc)."""
+        check = timedelta(seconds=self.config.owner_check_s)
+        grace = timedelta(seconds=self.config.owner_grace_s)
+        while True:
+            await self._leased.wait()  # nothing runs anywhere: no owner to watch
+            await self.clock.sleep_until(self.clock.now() + check)
+            if self._stopping or not self.store.present(self.config.owner):
+                continue  # our own view of the locks is not to be trusted now
+            now = self.clock.now()
+            try:
+                free = await self.store.free_owners(self.config.owner)
+                self._free_since = {o: self._free_since.get(o, now) for o in free}
+                gone = {o for o, since in self._free_since.items() if now - since >= grace}
+                taken = await self.store.reap_owners(self.config.owner, gone, now)
+            except StoreUnavailable as exc:
+                log.warning("owner check failed: %s", exc, extra={"action": "engine.owners"})
+                continue
+            for owner in gone:
+                self._free_since.pop(owner, None)
+            if taken:
+                log.warning(
+                    "took over %d runs of replicas that stopped: %s",
+                    taken,
+                    ", ".join(sorted(gone)),
+                    extra={"action": "engine.reap"},
+                )
 
     async def _shutdown(self) -> None:
         """Wait out the grace; cancel and release the runs still in their handler;

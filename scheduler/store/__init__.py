@@ -78,8 +78,11 @@ class Store(
 
     Lifecycle (`dialect.Database`):
       `open(url, *, upgrade=True, pool_size=10) -> Store` connects and applies
-      migrations; `close()`; `on_change(listener)`; `listen(callback)` returns
-      an async unsubscriber on Postgres, None on SQLite; `ping()` raises
+      migrations; `close()`; `on_change(listener)`; `listen(callback, *,
+      presence=None)` returns an async unsubscriber on Postgres, None on
+      SQLite, and with `presence=owner` holds that owner's presence lock and
+      lists it in `replicas` while subscribed; `present(owner) -> bool |
+      None` whether that lock is held now (None: never asked); `ping()` raises
       StoreUnavailable unless `SELECT 1` answers; `queries` counts statements
       executed.
 
@@ -120,8 +123,14 @@ class Store(
       counts as recorded and writes nothing twice;
       `finish_run(run, owner, now, status, *, error, output, retry_at) ->
       bool`, the same for one run, False when the lease was lost;
-      `reclaim_expired(now, retry_at) -> int`; `release_runs(owner, run_ids,
-      now) -> int`.
+      `reclaim_expired(now, retry_at) -> int`; `free_owners(me) -> set[str]`
+      listed owners whose presence lock is free (Postgres; empty on SQLite);
+      `reap_owners(me, owners, now) -> int` fails the running runs of those
+      still free, queues their retries due now, unlists them;
+      `release_runs(owner, run_ids, now) -> int`. A finish on Postgres sends
+      NOTIFY when a run of a finished run's schedule is pending and due.
+      Claims: one running run at a time per skip/queue schedule, enforced by
+      a unique index; a claim that loses that race is tried again.
 
     Workflow steps (`steps.StepTables`; the rules are in that module):
       `start_step(run, path, now) -> StepRecord`, a `running` try numbered

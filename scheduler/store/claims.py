@@ -4,19 +4,26 @@ A claim reads the due pending runs with their schedules, decides which to
 start and which to skip (`_choose`), and leases the chosen ones to `owner`
 with one statement, all in the caller's transaction. On Postgres the run and
 schedule rows are locked with `SKIP LOCKED`, so racing replicas split the
-work instead of waiting, and two of them cannot both start one exclusive
-schedule. Runs of one schedule in a claim share one `Schedule`.
+work instead of waiting. Runs of one schedule in a claim share one `Schedule`.
+
+Two replicas cannot both start one exclusive schedule (overlap skip or
+queue): the partial unique index `ix_schedule_runs_one_running` allows one
+running exclusive run per schedule. A replica whose snapshot missed the
+other's run fails that index; its transaction is then tried again
+(`retry_lost_race`), and the fresh read sees the schedule busy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduler.records import ClaimedRun, Run, Schedule
@@ -25,6 +32,8 @@ from scheduler.store.dialect import Database
 from scheduler.store.models import schedule_runs, schedules
 from scheduler.triggers import trigger_from_dict
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 runs = schedule_runs
 _RUN_FIELDS = tuple(Run.__dataclass_fields__)
 _SCHEDULE_COLUMNS = [c.label(f"s_{c.name}") for c in schedules.c]
@@ -50,8 +59,12 @@ class ClaimTables(Database):
         `allow`: run side by side. Schedule rows are locked with the runs so
         two replicas cannot both start one exclusive schedule.
         """
-        async with self._tx() as conn:
-            return (await self._claim(conn, owner, now, lease, limit)).runs
+
+        async def claim() -> list[ClaimedRun]:
+            async with self._tx() as conn:
+                return (await self._claim(conn, owner, now, lease, limit)).runs
+
+        return await retry_lost_race(claim)
 
     async def _claim(
         self,
@@ -104,12 +117,37 @@ class ClaimTables(Database):
 
     @cached_property
     def _lease(self) -> sa.Update:
+        """Lease the chosen runs; mark those whose schedule allows no other beside them."""
         columns = ("status", "lease_owner", "lease_expires_at", "started_at")
+        exclusive = (
+            sa.select(schedules.c.overlap != "allow")
+            .where(schedules.c.id == runs.c.schedule_id)
+            .scalar_subquery()
+        )
         return (
             runs.update()
             .where(among(runs.c.id, "ids", postgres=self.is_postgres))
-            .values({c: sa.bindparam(f"b_{c}") for c in columns})
+            .values({c: sa.bindparam(f"b_{c}") for c in columns} | {"exclusive": exclusive})
         )
+
+
+async def retry_lost_race(attempt: Callable[[], Awaitable[T]], tries: int = 3) -> T:
+    """`attempt()` (a whole transaction), again if it lost the one-running race.
+
+    Only that index's IntegrityError is retried; a later try reads afresh.
+    """
+    for left in range(tries - 1, -1, -1):
+        try:
+            return await attempt()
+        except IntegrityError as error:
+            if left == 0 or _ONE_RUNNING not in str(error.orig):
+                raise
+            log.info("lost a race to start a schedule; claiming again", extra=_RACE)
+    raise AssertionError("unreachable")
+
+
+_ONE_RUNNING = "ix_schedule_runs_one_running"
+_RACE = {"action": "engine.claim_race"}
 
 
 def _schedule_busy() -> sa.Exists:

@@ -20,6 +20,14 @@ pass), and the next transaction subscribes again before it runs; failing
 that, the one after it (the engine's loop brings those, with its backoff).
 Once back it calls the callback again, because NOTIFYs sent meanwhile are lost.
 No sleeping and no clock here: the retries ride on the store's own use.
+
+Presence (Postgres): an engine listens with its owner id, and the LISTEN
+connection also holds a session-level advisory lock named for that id and
+lists the owner in `replicas`. The lock lives exactly as long as the
+session: when the process dies, Postgres drops the connection and the lock
+with it, and another replica that can take the lock knows the owner is gone
+(`leases.LeaseTables.free_owners`). While the connection is lost the owner
+is not present, and `present` says so (the engine claims nothing then).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from scheduler.errors import NotFound, StoreUnavailable
 from scheduler.store import migrate
-from scheduler.store.models import UTCDateTime
+from scheduler.store.models import UTCDateTime, replicas
 
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "tock_changes"
@@ -138,14 +146,18 @@ class Database:
             column, other = sa.cast(column, sa.Text), sa.cast(other, sa.Text)
         return column.is_distinct_from(other)
 
-    async def listen(self, callback: Callable[[], None]) -> Callable[[], Any] | None:
+    async def listen(
+        self, callback: Callable[[], None], *, presence: str | None = None
+    ) -> Callable[[], Any] | None:
         """Subscribe to other replicas' changes (Postgres); returns an unsubscriber.
 
         Also calls `callback` when the subscription was lost and when it is back.
+        With `presence` (an owner id) the subscription's session also holds
+        that owner's presence lock and lists it in `replicas` until unsubscribed.
         """
         if not self.is_postgres:
             return None
-        subscription = _Subscription(self.engine, callback)
+        subscription = _Subscription(self.engine, callback, presence)
         await subscription.connect()
         self._subscriptions.append(subscription)
 
@@ -155,13 +167,32 @@ class Database:
 
         return stop
 
+    def present(self, owner: str) -> bool | None:
+        """Whether `owner`'s presence lock is held now; None if it never asked for one."""
+        held = [not s.lost for s in self._subscriptions if s.presence == owner]
+        return any(held) if held else None
+
+
+def presence_lock(function: str, owner: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """`function(key)` for `owner`'s presence lock (pg_try_advisory_lock and kin).
+
+    The two-int key space is apart from the migrations' one-bigint lock, and
+    two hashes of the id make a collision between live owners unlikely.
+    """
+    return getattr(sa.func, function)(
+        sa.func.hashtext(owner), sa.func.hashtext(sa.func.concat(owner, ":tock"))
+    )
+
 
 class _Subscription:
     """LISTEN on a connection of its own; `renew` after the connection was lost."""
 
-    def __init__(self, engine: AsyncEngine, callback: Callable[[], None]) -> None:
+    def __init__(
+        self, engine: AsyncEngine, callback: Callable[[], None], presence: str | None = None
+    ) -> None:
         self._engine = engine
         self._callback = callback
+        self.presence = presence
         self._conn: AsyncConnection | None = None
         self._driver: Any = None
         self._renewing = asyncio.Lock()
@@ -173,11 +204,14 @@ class _Subscription:
         with _unavailable_on_driver_errors():
             conn = await self._engine.connect()
             try:
+                if self.presence is not None:
+                    await _announce(conn, self.presence)
                 driver = (await conn.get_raw_connection()).driver_connection
                 assert driver is not None
                 await driver.add_listener(NOTIFY_CHANNEL, self._notified)
                 driver.add_termination_listener(self._terminated)
             except BaseException:
+                await conn.invalidate()  # a session lock must not go back to the pool
                 await conn.close()
                 raise
         self._conn, self._driver, self.lost = conn, driver, False
@@ -198,12 +232,17 @@ class _Subscription:
 
     async def stop(self) -> None:
         self._stopped = True
-        if self.lost or self._driver is None:
+        if self.lost or self._driver is None or self._conn is None:
             await self._discard()
             return
         with _unavailable_on_driver_errors():
             try:
                 await self._driver.remove_listener(NOTIFY_CHANNEL, self._notified)
+                if self.presence is not None:  # a clean stop: gone from the list at once
+                    await self._conn.execute(
+                        replicas.delete().where(replicas.c.owner == self.presence)
+                    )
+                    await self._conn.commit()
             finally:
                 await self._discard()
 
@@ -225,11 +264,26 @@ class _Subscription:
             return
         driver.remove_termination_listener(self._terminated)  # its end is no news any more
         try:
-            if self.lost:
+            if self.lost or self.presence is not None:  # dead, or holding a session lock
                 await conn.invalidate()
             await conn.close()
         except Exception as error:  # a dead connection may fail to close: it is gone anyway
             log.debug("closing the old LISTEN connection: %s", error)
+
+
+async def _announce(conn: AsyncConnection, owner: str) -> None:
+    """Take `owner`'s presence lock on `conn`'s session and list the owner.
+
+    Fails (StoreUnavailable) when the lock is taken: a reaper holds it for a
+    moment (`free_owners`), or our previous session is not gone yet.
+    """
+    got = await conn.scalar(sa.select(presence_lock("pg_try_advisory_lock", sa.literal(owner))))
+    if not got:
+        await conn.rollback()
+        raise StoreUnavailable(f"the presence lock of {owner} is held by another session")
+    listed = pg_insert(replicas).values(owner=owner, started_at=sa.func.now())
+    await conn.execute(listed.on_conflict_do_nothing())
+    await conn.commit()  # the session lock outlives the transaction; the row needs it
 
 
 @contextmanager

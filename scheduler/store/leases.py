@@ -8,6 +8,12 @@ outcome is written already) the fence writes nothing. That also makes a
 finish idempotent: writing the same outcome again, after a commit whose
 answer was lost, finds the run no longer running and writes nothing twice
 (and `finish_runs` recognizes it as recorded: every column it writes matches).
+
+A worker that vanished is found two ways. Its leases expire
+(`reclaim_expired`, any dialect). Or, on Postgres, it is listed in
+`replicas` but its presence lock is free (`free_owners`): its database
+session ended, so its process is gone, and `reap_owners` takes its runs over
+at once instead of after the lease. Both fail the lost run and queue a retry.
 """
 
 from __future__ import annotations
@@ -20,9 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduler.records import NewRun, Outcome, Run
-from scheduler.store.bulk import BulkUpdate
-from scheduler.store.dialect import Database
-from scheduler.store.models import schedule_runs
+from scheduler.store.bulk import BulkUpdate, among
+from scheduler.store.dialect import NOTIFY_CHANNEL, Database, presence_lock
+from scheduler.store.models import replicas, schedule_runs
 from scheduler.store.rows import run_row
 
 runs = schedule_runs
@@ -36,6 +42,8 @@ _FINISH = BulkUpdate(
     where=[runs.c.lease_owner == sa.bindparam("owner"), runs.c.status == "running"],
     fixed={"lease_expires_at": None},
 )
+EXPIRED = "worker lost: lease expired before the run finished"
+GONE = "worker lost: its replica's database session ended before the run finished"
 
 
 class LeaseTables(Database):
@@ -85,6 +93,9 @@ class LeaseTables(Database):
             others = [o for run_id, o in by_id.items() if run_id not in ours]
             if others:  # lost leases, or written before: tell them apart
                 ours |= await _recorded(conn, owner, others)
+            if self.is_postgres and not retrying and ours:
+                finished = max(by_id[i].finished_at for i in ours)
+                await _notify_if_queued(conn, {by_id[i].run.schedule_id for i in ours}, finished)
         return ours
 
     async def finish_run(
@@ -115,21 +126,46 @@ class LeaseTables(Database):
             sa.select(runs).where(runs.c.status == "running", runs.c.lease_expires_at <= now), runs
         )
         async with self._tx(notify=True) as conn:
-            expired = [Run.from_row(r) for r in (await conn.execute(stmt)).all()]
-            if not expired:
+            return await _take_over(conn, stmt, now, retry_at, EXPIRED)
+
+    async def free_owners(self, me: str) -> set[str]:
+        """Owners listed in `replicas`, other than `me`, whose presence lock is free
+        (Postgres; empty on SQLite): their session ended, so their process is gone
+        or cut off. The locks are taken only for the transaction's moment."""
+        if not self.is_postgres:
+            return set()
+        stmt = sa.select(replicas.c.owner).where(
+            replicas.c.owner != me,
+            presence_lock("pg_try_advisory_xact_lock", replicas.c.owner),
+        )
+        async with self._tx() as conn:
+            return set((await conn.execute(stmt)).scalars())
+
+    async def reap_owners(self, me: str, owners: set[str], now: datetime) -> int:
+        """Take over the runs of `owners` that are still free (see `free_owners`):
+        fail their running runs, queue each a retry due now, unlist the owners.
+
+        Their locks are held for the transaction, so an owner coming back
+        cannot take its lock (and so claim) until its runs are settled;
+        its heartbeat then finds the leases gone. Returns the runs taken over.
+        """
+        if not self.is_postgres or not owners:
+            return 0
+        free = sa.select(replicas.c.owner).where(
+            replicas.c.owner.in_(sorted(owners - {me})),
+            presence_lock("pg_try_advisory_xact_lock", replicas.c.owner),
+        )
+        async with self._tx(notify=True) as conn:
+            gone = list((await conn.execute(free)).scalars())
+            if not gone:
                 return 0
-            await conn.execute(
-                runs.update()
-                .where(runs.c.id.in_([r.id for r in expired]), runs.c.status == "running")
-                .values(
-                    status="failed",
-                    finished_at=now,
-                    error="worker lost: lease expired before the run finished",
-                    lease_expires_at=None,
-                )
+            await conn.execute(replicas.delete().where(replicas.c.owner.in_(gone)))
+            lost = self._lock(
+                sa.select(runs).where(runs.c.status == "running", runs.c.lease_owner.in_(gone)),
+                runs,
+                skip=False,
             )
-            await conn.execute(runs.insert(), [_retry_row(r, retry_at, now) for r in expired])
-        return len(expired)
+            return await _take_over(conn, lost, now, now, GONE)
 
     async def release_runs(self, owner: str, run_ids: Sequence[int], now: datetime) -> int:
         """Give unfinished runs back (shutdown): pending again, due now, same row."""
@@ -148,6 +184,43 @@ class LeaseTables(Database):
         )
         async with self._tx(notify=True) as conn:
             return (await conn.execute(stmt)).rowcount
+
+
+async def _take_over(
+    conn: AsyncConnection, stmt: sa.Select[Any], now: datetime, retry_at: datetime, error: str
+) -> int:
+    """Fail the running runs `stmt` selects (locked) with `error`; queue each a retry."""
+    lost = [Run.from_row(r) for r in (await conn.execute(stmt)).all()]
+    if not lost:
+        return 0
+    await conn.execute(
+        runs.update()
+        .where(runs.c.id.in_([r.id for r in lost]), runs.c.status == "running")
+        .values(status="failed", finished_at=now, error=error, lease_expires_at=None)
+    )
+    await conn.execute(runs.insert(), [_retry_row(r, retry_at, now) for r in lost])
+    return len(lost)
+
+
+# NOTIFY when a run of the given schedules is due and waiting: one statement.
+_WAITING = (
+    sa.select(runs.c.id)
+    .where(
+        among(runs.c.schedule_id, "ids", postgres=True),
+        runs.c.status == "pending",
+        runs.c.due_at <= sa.bindparam("now"),
+    )
+    .limit(1)
+    .subquery()
+)
+_NOTIFY_IF_WAITING = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")).select_from(_WAITING)
+
+
+async def _notify_if_queued(conn: AsyncConnection, schedule_ids: set[int], now: datetime) -> None:
+    """NOTIFY other replicas (Postgres) when a run of these schedules is due and
+    pending: one queued behind a run just finished may start now, and the
+    replica that saw it waiting will not look again until told."""
+    await conn.execute(_NOTIFY_IF_WAITING, {"ids": sorted(schedule_ids), "now": now})
 
 
 async def _recorded(conn: AsyncConnection, owner: str, outcomes: Sequence[Outcome]) -> set[int]:

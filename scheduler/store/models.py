@@ -99,9 +99,31 @@ schedule_runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("output", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Set when the run is leased: its schedule allows no other run beside it
+    # (overlap skip or queue). The partial index below enforces that.
+    sa.Column("exclusive", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.UniqueConstraint("schedule_id", "slot"),
     sa.Index("ix_schedule_runs_queue", "status", "due_at", "id"),  # claim order
     sa.Index("ix_schedule_runs_lease", "status", "lease_expires_at"),
+)
+# At most one running exclusive run per schedule, whatever replicas race.
+_running_exclusive = sa.and_(schedule_runs.c.status == "running", schedule_runs.c.exclusive)
+sa.Index(
+    "ix_schedule_runs_one_running",
+    schedule_runs.c.schedule_id,
+    unique=True,
+    sqlite_where=_running_exclusive,
+    postgresql_where=_running_exclusive,
+)
+
+# Engines that hold a session-level advisory lock named for their owner id
+# (Postgres only): an owner listed here whose lock is free has lost its
+# database session, so its runs can be taken over at once (see `leases`).
+replicas = sa.Table(
+    "replicas",
+    metadata,
+    sa.Column("owner", sa.String(100), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
 )
 
 audit_log = sa.Table(

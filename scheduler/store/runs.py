@@ -23,7 +23,7 @@ from scheduler.planning import Plannable
 from scheduler.records import NewRun, Run, Schedule, SlotPlan
 from scheduler.store.audit import AuditEntry, AuditTables
 from scheduler.store.bulk import BulkInsert, BulkUpdate
-from scheduler.store.claims import Claim, ClaimTables, _schedule_busy
+from scheduler.store.claims import Claim, ClaimTables, _schedule_busy, retry_lost_race
 from scheduler.store.dialect import _as_utc
 from scheduler.store.models import schedule_runs, schedules
 from scheduler.store.rows import SLOT_COLUMNS, run_row
@@ -100,13 +100,20 @@ class RunTables(ClaimTables, AuditTables):
         """Materialize due slots, claim runnable runs and read what is due next,
         in one transaction.
 
-        The engine's hot path: one transaction instead of three.
+        The engine's hot path: one transaction instead of three. An owner
+        whose presence lock is lost (see `dialect`) claims nothing: other
+        replicas may take its runs over any moment.
         """
-        async with self._tx() as conn:
-            materialized = await self._materialize(conn, now, plan, batch)
-            claimed = await self._claim(conn, owner, now, lease, limit)
-            due = await _due_times(conn)
-        return Advance(materialized, claimed, due)
+
+        async def advance() -> Advance:
+            async with self._tx() as conn:  # renews a lost presence first, if it can
+                materialized = await self._materialize(conn, now, plan, batch)
+                absent = self.present(owner) is False
+                claimed = await self._claim(conn, owner, now, lease, 0 if absent else limit)
+                due = await _due_times(conn)
+            return Advance(materialized, claimed, due)
+
+        return await retry_lost_race(advance)
 
     async def _materialize(
         self,

@@ -1,0 +1,92 @@
+"""The owner watch: a replica whose database session ended loses its runs within
+seconds, not after their lease; one that is only reconnecting keeps them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.clock import VirtualClock
+from scheduler.planning import plan_slots
+from scheduler.records import ScheduleSpec
+from scheduler.store import Store
+from scheduler.store.leases import GONE
+from scheduler.store.models import replicas
+from scheduler.triggers import OnceTrigger
+from tests.conftest import drop_postgres, fresh_postgres_url
+from tests.scheduler.harness import Harness, build
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def h() -> AsyncIterator[Harness]:
+    url = await fresh_postgres_url()
+    store = await Store.open(url)
+    harness = build(store, VirtualClock(T0))  # started by `ghost_run`
+    try:
+        yield harness
+    finally:
+        harness.gate.set()
+        await harness.engine.stop()
+        await store.close()
+        await drop_postgres(url)
+
+
+async def ghost_run(h: Harness, owner: str, *, listed: bool) -> int:
+    """A run leased to `owner`, a replica that holds no presence lock (it died);
+    then this replica's engine starts."""
+    spec = ScheduleSpec("T1", "report", OnceTrigger(T0, "UTC"), "record")
+    await h.store.create_schedule(spec, T0 - timedelta(minutes=1))
+    await h.store.materialize_due(T0, plan_slots)
+    [claimed] = await h.store.claim_runs(owner, T0, LEASE, 1)
+    if listed:
+        async with h.store.engine.begin() as conn:
+            await conn.execute(replicas.insert().values(owner=owner, started_at=T0))
+    await h.engine.start()
+    await h.settle()
+    return claimed.run.id
+
+
+async def step(h: Harness) -> None:
+    """One second on; then wait (bounded) until the watch asked and sleeps again."""
+    await h.advance(1)
+    async with asyncio.timeout(10):
+        while True:
+            if h.clock.next_deadline == h.clock.now() + timedelta(seconds=1):
+                break
+            await asyncio.sleep(0.005)  # the watch's query is real I/O, not on the clock
+    await h.settle()
+
+
+async def test_a_dead_replicas_run_is_taken_over_after_the_grace_and_run_once(
+    h: Harness,
+) -> None:
+    run_id = await ghost_run(h, "replica-dead", listed=True)
+    for _ in range(3):  # check at +1 s (free since now), +2 s, +3 s: free for the 2 s grace
+        await step(h)
+    lost = await h.store.get_run(run_id)
+    taken_at = T0 + timedelta(seconds=3)
+    assert (lost.status, lost.error, lost.finished_at) == ("failed", GONE, taken_at)
+    [retry] = [r for r in await h.runs() if r.retry_of == run_id]
+    assert (retry.status, retry.started_at) == ("succeeded", taken_at)
+    assert [c.run.id for c in h.calls] == [retry.id]  # run once, by this replica
+    async with h.store.engine.connect() as conn:
+        assert list((await conn.execute(sa.select(replicas.c.owner))).scalars()) == ["engine-a"]
+
+
+async def test_an_unlisted_owner_waits_for_its_lease(h: Harness) -> None:
+    """A worker that never took a presence lock (an older replica, a one-off
+    command) cannot be told from a live one: only its lease says it is gone."""
+    run_id = await ghost_run(h, "one-off", listed=False)
+    for _ in range(5):
+        await step(h)
+    assert (await h.store.get_run(run_id)).status == "running"
+    await h.advance(30)
+    assert (await h.store.get_run(run_id)).status == "failed"
