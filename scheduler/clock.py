@@ -21,6 +21,11 @@ class Clock(Protocol):
         """The current instant, timezone-aware UTC."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds that really passed, from any origin: a wall-clock step
+        (NTP, an operator) does not move it. For measuring durations."""
+        ...
+
     def sleep_until(self, deadline: datetime) -> Awaitable[None]:
         """Something to await that ends at or after `deadline` (cancel it to stop early)."""
         ...
@@ -54,10 +59,13 @@ class SystemClock:
 
 
 class VirtualClock:
-    """A clock that only moves when `advance`/`set` is called."""
+    """A clock that only moves when `advance`/`set` (time passes) or `jump`
+    (the wall clock is stepped) is called."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+        self._start = self._now
+        self._stepped = timedelta(0)  # wall-clock steps: not time that passed
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         # Awaited after each sleeper wakes, before time moves on, so work due at
@@ -65,6 +73,26 @@ class VirtualClock:
         self.on_wake: Callable[[], Awaitable[None]] | None = None
 
     def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return (self._now - self._start - self._stepped).total_seconds()
+
+    async def jump(self, **delta: float) -> datetime:
+        """Step the wall clock by `delta` (forward or back) without time passing.
+
+        As under a real event loop, whose timers run on a monotonic clock:
+        a step forward delays every pending sleep by the step (each ends
+        after the time it had left); a step back leaves their wall-clock
+        deadlines (each sleeps until its deadline comes round again).
+        Nothing wakes at the step itself.
+        """
+        step = timedelta(**delta)
+        if step > timedelta(0):  # a uniform shift keeps the heap a heap
+            self._sleepers = [(when + step, seq, fut) for when, seq, fut in self._sleepers]
+        self._now += step
+        self._stepped += step
+        await _yield_to_loop()
         return self._now
 
     def sleep_until(self, deadline: datetime) -> asyncio.Future[None]:

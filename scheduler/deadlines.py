@@ -10,6 +10,9 @@ the block raises TimeoutError instead of CancelledError; a cancellation from
 anywhere else (shutdown, a lost lease) passes through as it is. A block whose
 deadline passed raises TimeoutError on the way out even if its code swallowed
 the cancellation. Finished blocks are dropped from the heap lazily, in bulk.
+
+Deadlines are kept on the clock's monotonic time: a wall-clock step forward
+(NTP, a resumed VM) must not time out every run at once.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from scheduler.clock import Clock, wait_any
 
@@ -37,7 +40,7 @@ class Deadlines:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._heap: list[tuple[datetime, int, _Block]] = []
+        self._heap: list[tuple[float, int, _Block]] = []  # monotonic deadline first
         self._seq = itertools.count()
         self._finished = 0  # blocks done but still in the heap
         self._rearm = asyncio.Event()
@@ -47,7 +50,7 @@ class Deadlines:
         task = asyncio.current_task()
         assert task is not None
         block = _Block(task)
-        deadline = self._clock.now() + timedelta(seconds=seconds)
+        deadline = self._clock.monotonic() + seconds
         if not self._heap or deadline < self._heap[0][0]:
             self._rearm.set()  # earlier than what the timer waits for
         heapq.heappush(self._heap, (deadline, next(self._seq), block))
@@ -72,15 +75,18 @@ class Deadlines:
         """Cancel expired blocks for as long as the engine runs (a supervised task)."""
         while True:
             self._rearm.clear()
-            deadline = self._heap[0][0] if self._heap else None
+            deadline = None
+            if self._heap:  # the earliest deadline, as an instant on the wall clock now
+                left = self._heap[0][0] - self._clock.monotonic()
+                deadline = self._clock.now() + timedelta(seconds=max(0.0, left))
             rearm = asyncio.ensure_future(self._rearm.wait())
             try:
                 await wait_any(self._clock, deadline, rearm)
             finally:
                 rearm.cancel()
-            self._expire(self._clock.now())
+            self._expire(self._clock.monotonic())
 
-    def _expire(self, now: datetime) -> None:
+    def _expire(self, now: float) -> None:
         while self._heap and self._heap[0][0] <= now:
             _, _, block = heapq.heappop(self._heap)
             if block.done:

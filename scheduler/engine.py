@@ -248,6 +248,9 @@ class Engine:
         now = now or self.clock.now()
         done = 0
         if due is None or (due.leases is not None and due.leases <= now):
+            # Ours first: after the wall clock stepped forward our own live
+            # runs' leases look expired too, and must not be reclaimed.
+            await self._renew()
             retry_at = now + timedelta(seconds=self.config.backoff_base_s)
             done += await self.store.reclaim_expired(now, retry_at)
         while True:
@@ -419,25 +422,29 @@ class Engine:
         while True:
             await self._busy.wait()  # idle engines have no leases and make no wake-ups
             await self.clock.sleep_until(self.clock.now() + self.lease / 2)
-            ids = list(self._inflight)
-            if not ids:
-                continue
-            self._renewing = True
             try:
-                async with self._lease_writes:
-                    kept = await self.store.renew_leases(
-                        self.config.owner, ids, self.clock.now(), self.lease
-                    )
+                await self._renew()
             except StoreUnavailable as exc:
                 log.warning("lease renewal failed: %s", exc, extra={"action": "engine.heartbeat"})
-                continue
-            finally:
-                self._renewing = False
-                self._progress.set()
-            for run_id in set(ids) - kept - self._recording:  # the fence guards the rest
-                if (task := self._inflight.get(run_id)) is not None:
-                    self._lost.add(run_id)
-                    task.cancel()
+
+    async def _renew(self) -> None:
+        """Renew the leases of every run in flight; cancel those we lost."""
+        ids = list(self._inflight)
+        if not ids:
+            return
+        self._renewing = True
+        try:
+            async with self._lease_writes:
+                kept = await self.store.renew_leases(
+                    self.config.owner, ids, self.clock.now(), self.lease
+                )
+        finally:
+            self._renewing = False
+            self._progress.set()
+        for run_id in set(ids) - kept - self._recording:  # the fence guards the rest
+            if (task := self._inflight.get(run_id)) is not None:
+                self._lost.add(run_id)
+                task.cancel()
 
     def _note_leases(self, due: DueTimes) -> None:
         if due.leases is None:

@@ -51,6 +51,12 @@ async def leased(store: Store, owner: str, n: int = 1, overlap: str = "skip") ->
     return [c.run for c in await store.claim_runs(owner, T0, LEASE, n)]
 
 
+async def lost(store: Store, wakes: Wakes) -> None:
+    """Until the end of replica-a's session has reached it (its listen callback)."""
+    while store.present("replica-a") is not False:
+        await wakes.next()
+
+
 async def listed(store: Store) -> set[str]:
     async with store.engine.connect() as conn:
         return set((await conn.execute(sa.select(replicas.c.owner))).scalars())
@@ -61,7 +67,7 @@ async def test_a_present_owner_is_listed_and_not_free_until_its_session_ends(
     stores: tuple[Store, Store],
 ) -> None:
     a, b = stores
-    stop = await a.listen(lambda: None, presence="replica-a")
+    stop = await a.listen(Wakes(), presence="replica-a")
     assert stop is not None
     try:
         assert a.present("replica-a") is True
@@ -80,13 +86,14 @@ async def test_a_dead_owners_runs_are_taken_over_at_once_and_retried_now(
     stores: tuple[Store, Store],
 ) -> None:
     a, b = stores
-    stop = await a.listen(lambda: None, presence="replica-a")
+    stop = await a.listen(wakes := Wakes(), presence="replica-a")
     assert stop is not None
     try:
         mine = await leased(a, "replica-a", 2)
         [other] = await leased(b, "replica-b")
         # The process is gone: Postgres ended its sessions (SIGKILL does the same).
         await drop_connections(str(a.engine.url.render_as_string(hide_password=False)))
+        await lost(a, wakes)
         assert a.present("replica-a") is False
         free = await b.free_owners("replica-b")
         assert free == {"replica-a"}
@@ -110,11 +117,12 @@ async def test_a_dead_owners_runs_are_taken_over_at_once_and_retried_now(
 @pytest.mark.postgres
 async def test_an_owner_that_came_back_keeps_its_runs(stores: tuple[Store, Store]) -> None:
     a, b = stores
-    stop = await a.listen(lambda: None, presence="replica-a")
+    stop = await a.listen(wakes := Wakes(), presence="replica-a")
     assert stop is not None
     try:
         [run] = await leased(a, "replica-a")
         await drop_connections(str(a.engine.url.render_as_string(hide_password=False)))
+        await lost(a, wakes)
         assert await b.free_owners("replica-b") == {"replica-a"}  # seen free once...
         await a.ping()  # ...but its next transaction takes its lock again
         assert a.present("replica-a") is True
@@ -128,13 +136,14 @@ async def test_an_owner_that_came_back_keeps_its_runs(stores: tuple[Store, Store
 @pytest.mark.postgres
 async def test_an_owner_without_its_lock_claims_nothing(stores: tuple[Store, Store]) -> None:
     a, b = stores
-    stop = await a.listen(lambda: None, presence="replica-a")
+    stop = await a.listen(wakes := Wakes(), presence="replica-a")
     assert stop is not None
     try:
         spec = ScheduleSpec("T1", "x", OnceTrigger(T0, "UTC"), "log")
         await a.create_schedule(spec, T0 - timedelta(minutes=1))
         # Another session holds the lock (as a reaper does for a moment): no presence.
         await drop_connections(str(a.engine.url.render_as_string(hide_password=False)))
+        await lost(a, wakes)
         async with b.engine.connect() as conn:
             hold = presence_lock("pg_advisory_lock", sa.literal("replica-a"))
             await conn.execute(sa.select(hold))
