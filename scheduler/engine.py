@@ -25,6 +25,7 @@ few seconds instead of after their lease.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -459,8 +460,15 @@ class Engine:
         while True:
             await self._leased.wait()  # nothing runs anywhere: no owner to watch
             await self.clock.sleep_until(self.clock.now() + check)
-            if self._stopping or not self.store.present(self.config.owner):
-                continue  # our own view of the locks is not to be trusted now
+            if self._stopping:
+                continue
+            if not self.store.present(self.config.owner):
+                # Take our lock back now, not at the loop's next try (its backoff
+                # grows to 30 s): others would take our runs once ours is free
+                # for their grace. Until then our view of the locks is no good.
+                with contextlib.suppress(StoreUnavailable):
+                    await self.store.ping()  # any transaction renews the presence
+                continue
             now = self.clock.now()
             try:
                 free = await self.store.free_owners(self.config.owner)
