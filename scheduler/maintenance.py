@@ -2,8 +2,10 @@
 
 - The kind deletes finished runs, with their workflow steps, older than the
   schedule's `retention_days` (`Store.prune`, whose rules say what is kept),
-  batch after batch until one comes back short. The run's output says how
-  many went.
+  batch after batch until one comes back short, and the delivery ids kept
+  to answer a redelivery once (`seen_keys`) after `SEEN_KEYS_DAYS`: Slack
+  redelivers within the hour and refuses a signature older than 5 minutes.
+  The run's output says how many went.
 - `register_maintenance` declares the schedule at start: `maintenance` in the
   reserved team `SYSTEM_TEAM` (no Slack workspace id looks like it), daily
   at 03:17 UTC, off the hour when people's schedules crowd the engine. It is
@@ -33,6 +35,7 @@ SYSTEM_TEAM = "_tock"  # Tock's own schedules; Slack team ids are T… or E…
 MAINTENANCE_CRON = "17 3 * * *"
 DEFAULT_RETENTION_DAYS = 90
 PRUNE_BATCH = 10_000  # runs per transaction: SQLite's one writer is never held long
+SEEN_KEYS_DAYS = 7
 TIMEOUT_S = 1800  # a first prune of years of history; each batch is kept if it times out
 
 
@@ -50,14 +53,19 @@ def maintenance_job(store: Store, *, batch: int = PRUNE_BATCH) -> Handler:
             runs, steps = runs + pruned["runs"], steps + pruned["steps"]
             if pruned["runs"] < batch:
                 break
+        keys = await store.forget_seen(ctx.now - timedelta(days=SEEN_KEYS_DAYS))
         log.info(
-            "pruned %d runs and %d steps finished before %s",
+            "pruned %d runs and %d steps finished before %s, and %d delivery ids",
             runs,
             steps,
             f"{cutoff:%Y-%m-%d %H:%M} UTC",
-            extra={"action": "maintenance.pruned", "runs": runs, "steps": steps},
+            keys,
+            extra={"action": "maintenance.pruned", "runs": runs, "steps": steps, "keys": keys},
         )
-        return f"pruned {runs} runs and {steps} steps finished before {cutoff:%Y-%m-%d %H:%M} UTC"
+        output = f"pruned {runs} runs and {steps} steps finished before {cutoff:%Y-%m-%d %H:%M} UTC"
+        return output + (
+            f", and {keys} delivery ids seen over {SEEN_KEYS_DAYS} days ago" if keys else ""
+        )
 
     return maintain
 

@@ -164,6 +164,7 @@ class Store(
 
     Host tables (`host.HostTables`):
       `first_time_seen(key, now) -> bool` True only the first time;
+      `forget_seen(before) -> int` deletes keys seen before `before`;
       `load_conversation(key) -> list[dict]`, empty when unknown;
       `save_conversation(key, team_id, messages, now)`;
       `get_user_timezone(team_id, user_id) -> str | None`;

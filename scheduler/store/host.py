@@ -22,6 +22,12 @@ class HostTables(Database):
         async with self._tx() as conn:
             return (await conn.execute(stmt)).rowcount == 1
 
+    async def forget_seen(self, before: datetime) -> int:
+        """Delete keys seen before `before` (nothing redelivers that late); how many went."""
+        stmt = seen_keys.delete().where(seen_keys.c.seen_at < before)
+        async with self._tx() as conn:
+            return (await conn.execute(stmt)).rowcount
+
     async def load_conversation(self, key: str) -> list[dict[str, Any]]:
         stmt = sa.select(conversations.c.messages).where(conversations.c.key == key)
         async with self._tx() as conn:

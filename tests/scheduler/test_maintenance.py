@@ -115,6 +115,17 @@ async def test_nothing_to_prune_is_a_success_that_says_so(store: Store) -> None:
     assert output == "pruned 0 runs and 0 steps finished before 2025-12-29 12:00 UTC"
 
 
+async def test_the_job_forgets_delivery_ids_older_than_a_week(store: Store) -> None:
+    """Slack never redelivers that late; keeping them would grow the table forever."""
+    assert await store.first_time_seen("Ev-old", T0 - timedelta(days=8))
+    assert await store.first_time_seen("Ev-recent", T0 - timedelta(days=6))
+    maintenance = await register_maintenance(store, VirtualClock(T0), retention_days=7)
+    output = await maintenance_job(store)(await context(store, maintenance, T0))
+    assert output.endswith(", and 1 delivery ids seen over 7 days ago")
+    assert await store.first_time_seen("Ev-old", T0)  # forgotten: new again
+    assert not await store.first_time_seen("Ev-recent", T0)  # still answered once
+
+
 @pytest.mark.parametrize("days", [0, -1, "90", True, 1.5, None])
 async def test_a_bad_retention_fails_for_good(store: Store, days: Any) -> None:
     standup = await people_schedule(store)
