@@ -5,7 +5,8 @@ Rules:
   (`Store.register_schedule`), so a restart or many replicas starting at once
   never duplicate it, and an unchanged declaration changes nothing.
 - A re-registration keeps a pause: what an admin paused stays paused, however
-  often the declaration is registered again; `enabled=False` pauses. Only
+  often the declaration is registered again, decided in the upsert itself
+  (so a pause landing during a start is kept too); `enabled=False` pauses. Only
   `resume=True` (a declaration that comes back after it was retired) lets the
   declaration decide.
 - A declared schedule's `source` is "startup"; `created_by` says who declared
@@ -16,7 +17,6 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from scheduler.clock import Clock
@@ -65,17 +65,7 @@ async def register_schedule(
         source=STARTUP,
         **options,
     )
-    stored = await stored_schedule(store, team_id, name)
-    return await store.register_schedule(keeping_pause(spec, stored, resume=resume), clock.now())
-
-
-def keeping_pause(
-    spec: ScheduleSpec, stored: Schedule | None, *, resume: bool = False
-) -> ScheduleSpec:
-    """`spec`, paused if `stored` is: a declaration never undoes a pause unless `resume`."""
-    if stored is None or stored.enabled or resume:
-        return spec
-    return replace(spec, enabled=False)
+    return await store.register_schedule(spec, clock.now(), keep_pause=not resume)
 
 
 async def stored_schedule(store: Store, team_id: str, name: str) -> Schedule | None:

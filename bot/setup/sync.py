@@ -11,7 +11,7 @@ Rules:
   and `created_by` saying where it is declared (`schedules.yml` or
   `setup`), so a restart, or several replicas starting at once, leaves one
   schedule each; an unchanged declaration keeps its version and next slot.
-- A re-sync keeps what an admin paused paused (`keeping_pause`); a schedule
+- A re-sync keeps what an admin paused paused (`register_schedule`); a schedule
   that comes back into the file after it was retired is resumed.
 - Retiring (only when a file was read): a schedule the file declared
   (`created_by="schedules.yml"`) that is no longer in it is paused and

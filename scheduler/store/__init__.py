@@ -89,9 +89,10 @@ class Store(
     Schedules (`schedules.ScheduleTables`):
       `create_schedule(spec, now, audit=None) -> Schedule`, Conflict on a taken
       name; `create_schedules(specs, now) -> int`, Conflict if any name is
-      taken; `register_schedule(spec, now) -> Schedule`, an upsert by (team,
-      name) that recomputes `next_run_at` only when the trigger changed or the
-      schedule becomes enabled, and moves `version` only when a field changed;
+      taken; `register_schedule(spec, now, *, keep_pause=True) -> Schedule`,
+      an upsert by (team, name) that recomputes `next_run_at` only when the
+      trigger changed or the schedule becomes enabled, moves `version` only
+      when a field changed, and (`keep_pause`) leaves a stored pause paused;
       `get_schedule(team_id, name)` and `get_schedule_by_id(id) -> Schedule`,
       NotFound; `list_schedules(team_id=None, *, created_by, channel_id, limit,
       offset) -> list[Schedule]` by name; `count_schedules(team_id, *,

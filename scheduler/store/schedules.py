@@ -82,21 +82,27 @@ class ScheduleTables(AuditTables):
             raise Conflict("a schedule name in the batch is already taken") from exc
         return len(rows)
 
-    async def register_schedule(self, spec: ScheduleSpec, now: datetime) -> Schedule:
+    async def register_schedule(
+        self, spec: ScheduleSpec, now: datetime, *, keep_pause: bool = True
+    ) -> Schedule:
         """Insert or update by (team, name) in one statement; safe across replicas.
 
         The definition is replaced; `next_run_at` is recomputed from `now` only
         when the trigger changed or the schedule becomes enabled, and
         `version`/`updated_at` move only when some field changed, so a restart
         neither duplicates nor shifts a schedule nor spoils an edit in flight.
+        With `keep_pause` a stored pause stays, decided in the same statement
+        (a pause committed just before it is never undone).
         """
         stmt = self._insert(schedules).values(_new_schedule_values(spec, now))
         new = stmt.excluded
         definition = [k for k in _spec_values(spec) if k not in ("team_id", "name")]
-        changed = sa.or_(*(self._differs(schedules.c[k], new[k]) for k in definition))
+        enabled = sa.and_(new.enabled, schedules.c.enabled) if keep_pause else new.enabled
+        wanted = {k: new[k] for k in definition} | {"enabled": enabled}
+        changed = sa.or_(*(self._differs(schedules.c[k], wanted[k]) for k in definition))
         trigger_changed = self._differs(schedules.c.trigger, new.trigger)
-        enabling = sa.and_(new.enabled, sa.not_(schedules.c.enabled))
-        update = {k: new[k] for k in definition} | {
+        enabling = sa.and_(enabled, sa.not_(schedules.c.enabled))
+        update = wanted | {
             "next_run_at": sa.case(
                 (sa.or_(trigger_changed, enabling), new.next_run_at),
                 else_=schedules.c.next_run_at,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from scheduler.clock import VirtualClock
+from scheduler.records import ScheduleSpec
 from scheduler.registration import register_schedule
 from scheduler.store import Store
+from scheduler.triggers import CronTrigger
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -20,6 +23,18 @@ async def test_re_registering_keeps_a_pause_unless_told_to_resume(store: Store) 
     on = await register_schedule(store, clock, "nightly", cron="0 2 * * *", resume=True)
     assert on.status == "active"
     assert on.next_run_at == datetime(2026, 1, 6, 2, tzinfo=UTC)
+
+
+async def test_a_pause_made_while_a_replica_starts_is_kept(store: Store) -> None:
+    """The pause lands after the declaration was read and before it is written:
+    the upsert itself keeps it (there is no read to be outdated)."""
+    clock = VirtualClock(T0)
+    on = await register_schedule(store, clock, "nightly", cron="0 2 * * *")
+    paused = await store.update_schedule(on, {"enabled": False}, clock.now())
+    spec = ScheduleSpec("default", "nightly", CronTrigger("0 2 * * *", "UTC"), "log")
+    again = await store.register_schedule(replace(spec, source="startup"), clock.now())
+    assert again.status == "paused"
+    assert again.version == paused.version  # nothing changed: the pause is what is stored
 
 
 async def test_re_registering_as_disabled_keeps_the_slot(store: Store) -> None:
