@@ -1,4 +1,5 @@
-"""`tock`: the command line. Bad input gets one line on stderr and exit code 2."""
+"""`tock`: the command line. Bad input gets one line on stderr and exit code 2;
+an unreachable database one line and exit code 1."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.setup.errors import SetupError
 from scheduler import cron
 from scheduler.clock import SystemClock
-from scheduler.errors import SchedulerError
+from scheduler.errors import SchedulerError, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"tock: {problem}", file=sys.stderr)
         return 2
+    except StoreUnavailable as exc:  # not the user's input: the database does not answer
+        print(f"tock: {exc}", file=sys.stderr)
+        return 1
     except (UsageError, SchedulerError, ValueError) as exc:
         print(f"tock: {exc}", file=sys.stderr)
         return 2

@@ -69,6 +69,16 @@ def test_bad_input_is_one_line_and_exit_2(
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_an_unreachable_database_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not bad input (2): the operator's command was fine, the database is down."""
+    closed_port = "postgresql+asyncpg://postgres@127.0.0.1:1/test"
+    code, out, err = run(capsys, "schedules", "list", "--db", closed_port)
+    assert code == 1 and out == ""
+    assert "database unavailable" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_parse_prints_the_trigger_or_a_structured_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
