@@ -165,7 +165,7 @@ class Engine:
         self._task = asyncio.create_task(self.run(), name="tock-engine")
 
     async def stop(self) -> None:
-        """Stop claiming, let in-flight runs finish within the grace, release the rest."""
+        """Stop claiming, let in-flight runs finish within the grace, hand back the rest."""
         self._stopping = True
         self.wake()
         if self._task is not None:
@@ -489,7 +489,8 @@ class Engine:
                 )
 
     async def _shutdown(self) -> None:
-        """Wait out the grace; cancel and release the runs still in their handler;
+        """Wait out the grace; cancel the runs still in their handler and hand them
+        back as retries (`abandon_runs`);
         wait for the outcomes already submitted to be written (see `outcomes`)."""
         if not self._inflight:
             return
@@ -519,9 +520,14 @@ class Engine:
             for task in tasks:
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        released = await self.store.release_runs(self.config.owner, left, self.clock.now())
-        if released:
-            log.info("released %d unfinished runs", released, extra={"action": "engine.release"})
+        # Stopped midway, their effect is unknown: retries that look first, not the same rows.
+        handed = await self.store.abandon_runs(self.config.owner, left, self.clock.now())
+        if handed:
+            log.info(
+                "handed back %d unfinished runs as retries",
+                handed,
+                extra={"action": "engine.release"},
+            )
 
 
 def _describe(exc: BaseException) -> str:

@@ -128,7 +128,9 @@ class Store(
       listed owners whose presence lock is free (Postgres; empty on SQLite);
       `reap_owners(me, owners, now) -> int` fails the running runs of those
       still free, queues their retries due now, unlists them;
-      `release_runs(owner, run_ids, now) -> int`. A finish on Postgres sends
+      `abandon_runs(owner, run_ids, now) -> int` fails runs stopped midway
+      (shutdown) and queues their retries due now; `release_runs(owner,
+      run_ids, now) -> int` gives never-started runs back as they were. A finish on Postgres sends
       NOTIFY when a run of a finished run's schedule is pending and due.
       Claims: one running run at a time per skip/queue schedule, enforced by
       a unique index; a claim that loses that race is tried again.

@@ -44,6 +44,7 @@ _FINISH = BulkUpdate(
 )
 EXPIRED = "worker lost: lease expired before the run finished"
 GONE = "worker lost: its replica's database session ended before the run finished"
+STOPPED = "stopped: the replica shut down before the run finished"
 
 
 class LeaseTables(Database):
@@ -167,8 +168,20 @@ class LeaseTables(Database):
             )
             return await _take_over(conn, lost, now, now, GONE)
 
+    async def abandon_runs(self, owner: str, run_ids: Sequence[int], now: datetime) -> int:
+        """Give back runs whose handler was stopped midway (shutdown): each fails
+        with STOPPED and gets a retry due now, so the next attempt knows its
+        outcome is unknown (a post may have landed) and looks before acting."""
+        if not run_ids:
+            return 0
+        ours = self._lock(
+            sa.select(runs).where(runs.c.id.in_(run_ids), _leased_by(owner)), runs, skip=False
+        )
+        async with self._tx(notify=True) as conn:
+            return await _take_over(conn, ours, now, now, STOPPED)
+
     async def release_runs(self, owner: str, run_ids: Sequence[int], now: datetime) -> int:
-        """Give unfinished runs back (shutdown): pending again, due now, same row."""
+        """Give back runs whose handler never started: pending again, due now, same row."""
         if not run_ids:
             return 0
         stmt = (

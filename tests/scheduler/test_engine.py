@@ -15,6 +15,7 @@ from scheduler.engine import Engine, EngineConfig
 from scheduler.errors import PermanentJobError, StoreUnavailable, TransientJobError
 from scheduler.planning import COALESCED, MISSED, backoff_seconds
 from scheduler.store import DueTimes, Store
+from scheduler.store.leases import STOPPED
 from scheduler.triggers import CronTrigger, IntervalTrigger, OnceTrigger
 from tests.scheduler.harness import Harness, build
 
@@ -262,7 +263,8 @@ async def test_runs_left_running_by_a_crash_are_reclaimed_once(store: Store) -> 
         await h.engine.stop()
 
 
-async def test_shutdown_releases_unfinished_runs(store: Store) -> None:
+async def test_shutdown_hands_unfinished_runs_back_as_retries(store: Store) -> None:
+    """Stopped midway, a run's effect is unknown: its retry is told so (and looks first)."""
     clock = VirtualClock(T0)
     h = build(store, clock, shutdown_grace_s=10)
     await h.add("stuck", OnceTrigger(T0 + timedelta(seconds=1), "UTC"), kind="blocking")
@@ -274,8 +276,9 @@ async def test_shutdown_releases_unfinished_runs(store: Store) -> None:
     assert not stopping.done()  # waiting for the in-flight run, within the grace
     await clock.advance(10)
     await asyncio.wait_for(stopping, 5)
-    runs = await h.runs("stuck")
-    assert [(r.status, r.lease_owner) for r in runs] == [("pending", None)]
+    stopped, retry = await h.runs("stuck")
+    assert (stopped.status, stopped.error) == ("failed", STOPPED)
+    assert (retry.status, retry.attempt, retry.due_at) == ("pending", 2, clock.now())
     assert await store.count_runs(status="running") == {}
 
 

@@ -21,6 +21,7 @@ from scheduler.errors import PermanentJobError, TransientJobError
 from scheduler.jobs import JobRegistry, RunContext
 from scheduler.planning import plan_slots
 from scheduler.store import Store
+from scheduler.store.leases import STOPPED
 from scheduler.store.steps import ABANDONED
 from scheduler.triggers import OnceTrigger
 from scheduler.workflow import Step, StepInput, StepOutput, Workflow, WorkflowRegistry
@@ -160,7 +161,7 @@ async def test_a_permanent_step_failure_fails_the_run_without_retry(h: Harness) 
     assert four.fx.calls == {"one": 1, "two": 1, "three": 1}
 
 
-async def test_a_run_released_at_shutdown_resumes_on_the_next_start(h: Harness) -> None:
+async def test_a_run_stopped_at_shutdown_resumes_on_the_next_start(h: Harness) -> None:
     four = Four(h)
     four.hold_third = True
     await four.schedule()
@@ -171,17 +172,18 @@ async def test_a_run_released_at_shutdown_resumes_on_the_next_start(h: Harness) 
     await h.clock.advance(0)  # the engine starts waiting out its grace
     await h.clock.advance(10)  # the grace passes: the run is cancelled and given back
     await asyncio.wait_for(stopping, 5)
-    [released] = await h.runs("nightly")
-    assert released.status == "pending"
+    [stopped, retry] = await h.runs("nightly")
+    assert (stopped.status, stopped.error) == ("failed", STOPPED)
+    assert (retry.status, retry.retry_of, retry.attempt) == ("pending", stopped.id, 2)
     registry = JobRegistry()
     registry.register("workflow", four.handler)
     h.engine = Engine(h.store, registry, h.clock, EngineConfig(owner="engine-b"))
     await h.engine.start()
     await h.settle()
-    [run] = await h.runs("nightly")
-    assert (run.id, run.status, run.attempt) == (released.id, "succeeded", 1)
+    [_, run] = await h.runs("nightly")
+    assert (run.id, run.status, run.attempt) == (retry.id, "succeeded", 2)
     assert four.fx.calls == {"one": 1, "two": 1, "three": 2, "four": 1}
-    assert trace(await h.store.list_steps(run_id=run.id))[2:4] == [
+    assert trace(await h.store.list_steps(root_run_id=stopped.id))[2:4] == [
         ("three", "failed", 1),
         ("three", "succeeded", 2),
     ]
