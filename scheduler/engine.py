@@ -47,6 +47,7 @@ from scheduler.store import DueTimes, Store
 
 log = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 2000
+CONTENDED_S = 1.0  # how soon to look again when what is due is locked by another replica
 
 
 def default_owner() -> str:
@@ -239,7 +240,12 @@ class Engine:
         if wakeup is not None and wakeup <= now and await self.tick(now, due):
             return
         safety = now + timedelta(seconds=self.config.safety_poll_s)
-        if wakeup is None or wakeup <= now or wakeup >= safety:
+        if wakeup is not None and wakeup <= now and self.store.is_postgres and self._capacity():
+            # Due, yet nothing to take: another replica holds those rows in its
+            # transaction (SKIP LOCKED). Its commit sends no NOTIFY unless it is
+            # saturated, so look again soon rather than at the safety poll.
+            await self._park(now + timedelta(seconds=CONTENDED_S), refresh=True)
+        elif wakeup is None or wakeup <= now or wakeup >= safety:
             await self._park(safety, refresh=True)
         else:
             await self._park(wakeup, refresh=False)

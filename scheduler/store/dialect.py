@@ -123,9 +123,13 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
                 if notify and self.is_postgres:
-                    await conn.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
+                    await self._notify(conn)
         if notify:
             self._changed()
+
+    async def _notify(self, conn: AsyncConnection) -> None:
+        """NOTIFY the other replicas when `conn`'s transaction commits (Postgres)."""
+        await conn.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
     def _lock(self, stmt: sa.Select[Any], *of: sa.Table, skip: bool = True) -> sa.Select[Any]:
         """Row locks (Postgres only) that skip rows another replica holds, or

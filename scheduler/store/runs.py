@@ -100,7 +100,9 @@ class RunTables(ClaimTables, AuditTables):
         """Materialize due slots, claim runnable runs and read what is due next,
         in one transaction.
 
-        The engine's hot path: one transaction instead of three. An owner
+        The engine's hot path: one transaction instead of three. A claim
+        that fills `limit` sends NOTIFY (Postgres), so idle replicas take
+        what is left instead of waiting for their next wake-up. An owner
         whose presence lock is lost (see `dialect`) claims nothing: other
         replicas may take its runs over any moment.
         """
@@ -111,6 +113,8 @@ class RunTables(ClaimTables, AuditTables):
                 absent = self.present(owner) is False
                 claimed = await self._claim(conn, owner, now, lease, 0 if absent else limit)
                 due = await _due_times(conn)
+                if self.is_postgres and limit > 0 and len(claimed.runs) == limit:
+                    await self._notify(conn)  # we are full: more may wait, for the others
             return Advance(materialized, claimed, due)
 
         return await retry_lost_race(advance)

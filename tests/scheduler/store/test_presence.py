@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.planning import plan_slots
 from scheduler.records import Outcome, Run, ScheduleSpec
 from scheduler.store import Store
-from scheduler.store.dialect import presence_lock
+from scheduler.store.dialect import NOTIFY_CHANNEL, presence_lock
 from scheduler.store.leases import GONE
 from scheduler.store.models import replicas, schedule_runs
 from scheduler.triggers import OnceTrigger
@@ -25,6 +27,7 @@ from tests.fakes.database import drop_connections
 from tests.scheduler.store.test_dialect import Wakes
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+ONCE = OnceTrigger(T0, "UTC")
 LEASE = timedelta(seconds=30)
 
 
@@ -239,31 +242,69 @@ async def _until_waiting_on_a_lock(store: Store) -> None:
             await asyncio.sleep(0.01)
 
 
-# -- NOTIFY when a queued run may start ---------------------------------------
+# -- NOTIFY when a queued run may start, or when a claim is full ----------------
+
+
+@asynccontextmanager
+async def notifications(store: Store) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """A listener of our own: `count()` says how many NOTIFYs arrived since the last call.
+
+    It sends a fence NOTIFY and waits for it: transactions' notifications
+    arrive in commit order, so everything committed before is in by then.
+    """
+    url = store.engine.url.set(drivername="postgresql")
+    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+    heard: list[str] = []
+    fenced = asyncio.Event()
+
+    def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+        heard.append(payload)
+        if payload == "fence":
+            fenced.set()
+
+    await conn.add_listener(NOTIFY_CHANNEL, on_notify)
+
+    async def count() -> int:
+        await conn.execute("SELECT pg_notify($1, 'fence')", NOTIFY_CHANNEL)
+        await asyncio.wait_for(fenced.wait(), 10)
+        seen = len(heard) - 1
+        heard.clear()
+        fenced.clear()
+        return seen
+
+    try:
+        yield count
+    finally:
+        await conn.close()
 
 
 @pytest.mark.postgres
 async def test_a_finished_run_with_a_run_queued_behind_it_wakes_other_replicas(
     stores: tuple[Store, Store],
 ) -> None:
-    a, b = stores
-    wakes = Wakes()
-    stop = await b.listen(wakes)
-    assert stop is not None
-    try:
-        [alone] = await leased(a, "lone")
-        [queued] = await leased(a, "busy", overlap="queue")
-        await a.add_manual_run(await a.get_schedule_by_id(queued.schedule_id), T0)
-        await wakes.next()  # the manual run's own NOTIFY
-        later = T0 + timedelta(seconds=1)
-        # Nothing waits behind this one: no NOTIFY. A fence NOTIFY shows it:
-        # notifications arrive in order, so one sent before it would come first.
+    a, _ = stores
+    [alone] = await leased(a, "lone")
+    [queued] = await leased(a, "busy", overlap="queue")
+    await a.add_manual_run(await a.get_schedule_by_id(queued.schedule_id), T0)
+    later = T0 + timedelta(seconds=1)
+    async with notifications(a) as count:
         await a.finish_runs("lone", [Outcome(alone, "succeeded", later)])
-        before = wakes.count
-        await a.create_schedule(ScheduleSpec("T1", "fence", OnceTrigger(T0, "UTC"), "log"), T0)
-        await wakes.next()
-        assert wakes.count == before + 1
+        assert await count() == 0  # nothing waits behind it
         await a.finish_runs("busy", [Outcome(queued, "succeeded", later)])
-        await wakes.next()  # the run queued behind it may start now
-    finally:
-        await stop()
+        assert await count() == 1  # the run queued behind it may start now
+
+
+@pytest.mark.postgres
+async def test_a_claim_that_fills_its_limit_wakes_other_replicas(
+    stores: tuple[Store, Store],
+) -> None:
+    """More may wait than this replica can take: the others are told."""
+    a, _ = stores
+    specs = [ScheduleSpec("T1", f"s{i}", ONCE, "log") for i in range(5)]
+    await a.create_schedules(specs, T0 - timedelta(minutes=1))
+    await a.materialize_due(T0, plan_slots)
+    async with notifications(a) as count:
+        step = await a.advance(T0, plan_slots, "replica-a", LEASE, 2)
+        assert (len(step.claim.runs), await count()) == (2, 1)  # full: more may wait
+        step = await a.advance(T0, plan_slots, "replica-a", LEASE, 5)
+        assert (len(step.claim.runs), await count()) == (3, 0)  # room left: all taken

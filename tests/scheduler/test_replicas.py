@@ -1,5 +1,6 @@
-"""The owner watch: a replica whose database session ended loses its runs within
-seconds, not after their lease; one that is only reconnecting keeps them."""
+"""Several engines on one Postgres. The owner watch: a replica whose database
+session ended loses its runs within seconds, not after their lease. And an
+engine that finds due work locked by another replica looks again soon."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from scheduler.planning import plan_slots
 from scheduler.records import ScheduleSpec
 from scheduler.store import Store
 from scheduler.store.leases import GONE
-from scheduler.store.models import replicas
+from scheduler.store.models import replicas, schedule_runs
 from scheduler.triggers import OnceTrigger
 from tests.conftest import drop_postgres, fresh_postgres_url
 from tests.scheduler.harness import Harness, build
@@ -90,3 +91,24 @@ async def test_an_unlisted_owner_waits_for_its_lease(h: Harness) -> None:
     assert (await h.store.get_run(run_id)).status == "running"
     await h.advance(30)
     assert (await h.store.get_run(run_id)).status == "failed"
+
+
+async def test_due_work_locked_by_another_replica_is_looked_at_again_soon(h: Harness) -> None:
+    """The other replica's transaction holds the due run (SKIP LOCKED skips it):
+    this engine looks again in a second, not at the 60 s safety poll."""
+    spec = ScheduleSpec("T1", "report", OnceTrigger(T0, "UTC"), "record")
+    await h.store.create_schedule(spec, T0 - timedelta(minutes=1))
+    await h.store.materialize_due(T0, plan_slots)
+    async with h.store.engine.connect() as other:  # another replica, mid-claim
+        await other.execute(
+            sa.select(schedule_runs.c.id)
+            .where(schedule_runs.c.status == "pending")
+            .with_for_update()
+        )
+        await h.engine.start()
+        await h.settle()
+        assert h.calls == []
+        assert h.clock.next_deadline == T0 + timedelta(seconds=1)
+        await other.rollback()  # it gave the run up (or crashed) without a NOTIFY
+    await h.advance(1)
+    assert [c.run.scheduled_for for c in h.calls] == [T0]
