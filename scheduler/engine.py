@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 from scheduler.clock import Clock, SystemClock, wait_any
 from scheduler.deadlines import Deadlines
-from scheduler.errors import PermanentJobError, StoreUnavailable, TransientJobError
+from scheduler.errors import NotOurs, PermanentJobError, StoreUnavailable, TransientJobError
 from scheduler.jobs import JobRegistry, RunContext, default_registry
 from scheduler.observe import Observer, running
 from scheduler.outcomes import OutcomeWriter
@@ -117,6 +117,7 @@ class Engine:
         self._busy = asyncio.Event()  # set while runs are in flight: the heartbeat's cue
         self._leased = asyncio.Event()  # set while runs are running anywhere: the watch's cue
         self._free_since: dict[str, datetime] = {}  # owners seen without their lock
+        self._presence_news = asyncio.Event()  # set by `wake`: presence may have changed
         self._stopping = False
         self._park_deadline: datetime | None = None
         self._due: DueTimes | None = None  # as of the last pass's transaction
@@ -150,6 +151,7 @@ class Engine:
 
     def wake(self) -> None:
         """Re-evaluate now: something changed that may move the next due instant."""
+        self._presence_news.set()
         self._stale = True
         self._wake.set()
         self._progress.set()
@@ -360,9 +362,8 @@ class Engine:
         with running(run, schedule):  # every log line of this run carries its id and schedule
             started = self.clock.now()
             self.observer.run_started(run, schedule, (started - run.due_at).total_seconds())
-            status, error, output, retry_at = await self._outcome(
-                RunContext(run=run, schedule=schedule, now=started, observer=self.observer)
-            )
+            context = RunContext(run, schedule, started, self.observer, self._still_present)
+            status, error, output, retry_at = await self._outcome(context)
             finished = self.clock.now()
             extra = {"action": f"run.{status}", "run_id": run.id, "schedule": schedule.name}
             log.info("run %s %s", run.id, status, extra=extra | {"attempt": run.attempt})
@@ -400,6 +401,8 @@ class Engine:
             return "failed", f"timed out after {schedule.timeout_s}s", None, retry_at
         except PermanentJobError as exc:
             return "failed", _describe(exc), None, None
+        except NotOurs as exc:  # nothing done yet: again at once, budget or not
+            return "failed", _describe(exc), None, self.clock.now()
         except Exception as exc:  # any other handler error is transient by contract
             hint = exc.retry_after if isinstance(exc, TransientJobError) else None
             retry_at = self._retry_at(run.attempt, schedule.max_retries, hint)
@@ -452,6 +455,25 @@ class Engine:
             if (task := self._inflight.get(run_id)) is not None:
                 self._lost.add(run_id)
                 task.cancel()
+
+    async def _still_present(self) -> None:
+        """A run's `still_ours`: our presence lock is held, or comes back within
+        half the others' grace; else NotOurs (they may take our runs over soon).
+
+        Without it, a replica cut off from Postgres alone would go on posting
+        what it holds while another replica retries the same runs.
+        """
+        if self.store.present(self.config.owner) is not False:
+            return
+        deadline = self.clock.now() + timedelta(seconds=self.config.owner_grace_s / 2)
+        while self.store.present(self.config.owner) is False:
+            self._presence_news.clear()  # `wake` sets it: the subscription's lost/back news
+            news = asyncio.ensure_future(self._presence_news.wait())
+            try:
+                if not await wait_any(self.clock, deadline, news):
+                    raise NotOurs("this replica lost its database session before acting")
+            finally:
+                news.cancel()
 
     def _note_leases(self, due: DueTimes) -> None:
         if due.leases is None:

@@ -8,7 +8,8 @@ SchedulerError
  ├── StoreUnavailable     the database cannot be reached or failed mid-statement
  └── JobError             raised by job handlers
       ├── PermanentJobError   do not retry (bad channel, revoked token, ...)
-      └── TransientJobError   retry with backoff (429, 5xx, timeouts)
+      ├── TransientJobError   retry with backoff (429, 5xx, timeouts)
+      └── NotOurs             the replica lost its hold on the run before acting
 
 Any other exception from a handler counts as transient.
 """
@@ -60,3 +61,9 @@ class TransientJobError(JobError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotOurs(JobError):
+    """Raised by `RunContext.still_ours` before a side effect: this replica lost
+    its database session (its presence), so another may take the run over.
+    The handler did nothing yet; the run is retried at once, within budget or not."""

@@ -14,6 +14,10 @@ from scheduler.records import Run, Schedule
 log = logging.getLogger(__name__)
 
 
+async def _held() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What a handler gets: the run, its schedule, the engine's clock reading, its observer."""
@@ -22,6 +26,12 @@ class RunContext:
     schedule: Schedule
     now: datetime
     observer: Observer = field(default_factory=Observer, compare=False, repr=False)
+    hold: Callable[[], Awaitable[None]] = field(default=_held, compare=False, repr=False)
+
+    async def still_ours(self) -> None:
+        """Await right before an effect outside (a post): returns while this replica
+        may act for the run; raises `NotOurs` when another may have taken it over."""
+        await self.hold()
 
     @property
     def idempotency_key(self) -> str:

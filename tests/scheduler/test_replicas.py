@@ -5,13 +5,14 @@ engine that finds due work locked by another replica looks again soon."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from scheduler.clock import VirtualClock
+from scheduler.jobs import RunContext
 from scheduler.planning import plan_slots
 from scheduler.records import ScheduleSpec
 from scheduler.store import Store
@@ -112,3 +113,59 @@ async def test_due_work_locked_by_another_replica_is_looked_at_again_soon(h: Har
         await other.rollback()  # it gave the run up (or crashed) without a NOTIFY
     await h.advance(1)
     assert [c.run.scheduled_for for c in h.calls] == [T0]
+
+
+async def test_a_run_does_not_act_once_its_replica_lost_its_session(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut off from Postgres (its presence lock lost: see test_presence for how
+    that is found), a replica's handler stops before its post, because another
+    replica may be retrying the run; with the lock back, the retry acts once."""
+    acted: list[int] = []
+
+    async def guarded(ctx: RunContext) -> str:
+        h.blocked += 1  # held, for settle: at the gate, then in `still_ours`
+        try:
+            await h.gate.wait()
+            await ctx.still_ours()
+        finally:
+            h.blocked -= 1
+        acted.append(ctx.run.attempt)
+        return "posted"
+
+    h.engine.registry.register("guarded", guarded)
+    spec = ScheduleSpec("T1", "report", OnceTrigger(T0 + timedelta(seconds=1), "UTC"), "guarded")
+    await h.store.create_schedule(spec, T0)
+    await h.engine.start()
+    await h.settle()
+    await h.advance(1)
+    assert h.blocked == 1
+    monkeypatch.setattr(h.store, "present", lambda owner: False)  # the session ended
+    h.gate.set()
+    for _ in range(5):  # loop turns (no time): the handler reaches the guard, which waits
+        await asyncio.sleep(0)
+    assert h.blocked == 1 and acted == []
+    await h.advance(1)  # half the 2 s grace: the guard gives up
+    await until(lambda: h.blocked == 0)  # the guard gave up: the handler returns
+    await h.settle()  # and its outcome is written
+    [first, retry] = await h.runs("report")
+    assert (first.status, first.error) == (
+        "failed",
+        "NotOurs: this replica lost its database session before acting",
+    )
+    assert (retry.status, retry.due_at, retry.attempt) == ("pending", h.clock.now(), 2)
+    assert acted == []
+    monkeypatch.undo()  # the lock is back
+    h.engine.wake()
+    await h.advance(1)
+    assert acted == [2]
+    assert (await h.store.get_run(retry.id)).status == "succeeded"
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (bounded, in real time) for what real I/O brings about."""
+    async with asyncio.timeout(10):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.005)
