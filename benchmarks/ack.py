@@ -23,10 +23,7 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
-import socket
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -38,7 +35,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-READY_LINE = "tock is running"
+from benchmarks import processes
+
 CHANNELS = 20  # spread replies so the 1 msg/s/channel pacing is not the story
 
 
@@ -135,20 +133,9 @@ class Load:
                 self.errors += not ok
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def emulator_process() -> AsyncIterator[Workspace]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.emulator", "--demo", stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert child.stdout is not None
-        info = json.loads(await child.stdout.readline())
+    async with processes.emulator_process("--demo") as info:
         yield Workspace(
             base_url=info["base_url"],
             api_url=info["api_url"],
@@ -157,63 +144,25 @@ async def emulator_process() -> AsyncIterator[Workspace]:
             team_id="T00000001",  # the emulator's first id; events carry it as Slack's do
             users=[info["alice"], info["bob"]],
         )
-    finally:
-        child.terminate()
-        await child.wait()
 
 
 async def seed_channels(http: aiohttp.ClientSession, ws: Workspace) -> None:
-    spec = {"channels": [{"name": f"bench-{i}", "members": ws.users} for i in range(CHANNELS)]}
-    async with http.post(f"{ws.base_url}/_emulator/seed", json=spec) as response:
-        ws.channels = list((await response.json())["channels"])
+    names = [f"bench-{i}" for i in range(CHANNELS)]
+    ws.channels = await processes.seed_channels(http, ws.base_url, names, ws.users)
 
 
 @asynccontextmanager
 async def bot_process(ws: Workspace, directory: str) -> AsyncIterator[str]:
     """`tock run` in HTTP mode against the emulator; yields its /slack/events URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
-    env |= {
-        "SLACK_BOT_TOKEN": ws.bot_token,
-        "SLACK_SIGNING_SECRET": ws.signing_secret,
-        "SLACK_API_URL": ws.api_url,
-        "TOCK_HOST": "127.0.0.1",
-        "TOCK_PORT": str(port),
-        "TOCK_DATABASE_URL": f"sqlite+aiosqlite:///{directory}/bench.db",
-        "TOCK_LOG_LEVEL": "INFO",
-        "TOCK_MAX_PER_USER": "100000",
-        "TOCK_MAX_PER_CHANNEL": "100000",
+    settings = {
+        "bot_token": ws.bot_token,
+        "signing_secret": ws.signing_secret,
+        "api_url": ws.api_url,
     }
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=directory,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert child.stderr is not None
-    ready = asyncio.Event()
-    logs = asyncio.create_task(_read_logs(child.stderr, ready))
-    try:
-        started = asyncio.ensure_future(ready.wait())
-        await asyncio.wait({logs, started}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
-        started.cancel()
-        if not ready.is_set():
-            raise RuntimeError("the bot did not start; run `tock run` by hand to see why")
-        yield f"http://127.0.0.1:{port}/slack/events"
-    finally:
-        child.terminate()
-        await child.wait()
-        logs.cancel()
-
-
-async def _read_logs(stream: asyncio.StreamReader, ready: asyncio.Event) -> None:
-    """Watch for the start line, and keep the pipe drained so the bot never blocks."""
-    async for line in stream:
-        if READY_LINE in line.decode(errors="replace"):
-            ready.set()
+    quotas = {"TOCK_MAX_PER_USER": "100000", "TOCK_MAX_PER_CHANNEL": "100000"}
+    db_url = f"sqlite+aiosqlite:///{directory}/bench.db"
+    async with processes.bot_process(settings, db_url, directory, quotas) as bot:
+        yield bot.events_url
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -47,8 +47,8 @@ LEAD_S = 3.0  # the first slot is this far after the schedules exist and the eng
 BURST_DEADLINE_S = 120.0  # give up waiting for a burst to drain after this long
 
 
-async def _pg_database(create: bool, name: str) -> None:
-    engine = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+async def _pg_database(create: bool, name: str, admin_url: str = PG_ADMIN) -> None:
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
         await conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         if create:
@@ -57,22 +57,23 @@ async def _pg_database(create: bool, name: str) -> None:
 
 
 class Database:
-    """A throwaway database of either kind."""
+    """A throwaway database of either kind (Postgres: on the server of ``admin_url``)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, admin_url: str = PG_ADMIN) -> None:
         self.kind = kind
+        self.admin_url = admin_url
         self.name = f"tock_bench_{uuid.uuid4().hex[:8]}"
         self._dir = tempfile.TemporaryDirectory()
 
     async def __aenter__(self) -> str:
         if self.kind == "sqlite":
             return f"sqlite+aiosqlite:///{Path(self._dir.name) / 'bench.db'}"
-        await _pg_database(True, self.name)
-        return str(sa.make_url(PG_ADMIN).set(database=self.name))
+        await _pg_database(True, self.name, self.admin_url)
+        return str(sa.make_url(self.admin_url).set(database=self.name))
 
     async def __aexit__(self, *_: object) -> None:
         if self.kind == "postgres":
-            await _pg_database(False, self.name)
+            await _pg_database(False, self.name, self.admin_url)
         self._dir.cleanup()
 
 

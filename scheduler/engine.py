@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -118,6 +119,8 @@ class Engine:
         self._leased = asyncio.Event()  # set while runs are running anywhere: the watch's cue
         self._free_since: dict[str, datetime] = {}  # owners seen without their lock
         self._presence_news = asyncio.Event()  # set by `wake`: presence may have changed
+        self._checked_epoch: int | None = None  # the presence our leases were checked under
+        self._epoch_check = asyncio.Lock()
         self._stopping = False
         self._park_deadline: datetime | None = None
         self._due: DueTimes | None = None  # as of the last pass's transaction
@@ -183,6 +186,7 @@ class Engine:
         """The loop and its side tasks (heartbeat, run timeouts, outcome writer),
         supervised: if one dies, all stop loudly."""
         unlisten = await self.store.listen(self.wake, presence=self.config.owner)
+        self._checked_epoch = self.store.presence_epoch(self.config.owner)
         try:
             async with asyncio.TaskGroup() as group:
                 side = [
@@ -362,7 +366,8 @@ class Engine:
         with running(run, schedule):  # every log line of this run carries its id and schedule
             started = self.clock.now()
             self.observer.run_started(run, schedule, (started - run.due_at).total_seconds())
-            context = RunContext(run, schedule, started, self.observer, self._still_present)
+            hold = functools.partial(self._still_ours, run.id)
+            context = RunContext(run, schedule, started, self.observer, hold)
             status, error, output, retry_at = await self._outcome(context)
             finished = self.clock.now()
             extra = {"action": f"run.{status}", "run_id": run.id, "schedule": schedule.name}
@@ -456,13 +461,28 @@ class Engine:
                 self._lost.add(run_id)
                 task.cancel()
 
-    async def _still_present(self) -> None:
-        """A run's `still_ours`: our presence lock is held, or comes back within
-        half the others' grace; else NotOurs (they may take our runs over soon).
+    async def _still_ours(self, run_id: int) -> None:
+        """A run's `still_ours`: our presence lock is held (or comes back within
+        half the others' grace), and if it was lost meanwhile, our leases are
+        checked first, since another replica may have taken the run over; else NotOurs.
 
         Without it, a replica cut off from Postgres alone would go on posting
         what it holds while another replica retries the same runs.
         """
+        await self._still_present()
+        epoch = self.store.presence_epoch(self.config.owner)
+        if epoch is not None and epoch != self._checked_epoch:
+            async with self._epoch_check:
+                if epoch != self._checked_epoch:
+                    try:
+                        await self._renew()  # cancels the runs we lost, maybe this one
+                    except StoreUnavailable as exc:
+                        raise NotOurs(f"could not confirm this run is still ours: {exc}") from exc
+                    self._checked_epoch = epoch
+        if run_id in self._lost:
+            raise NotOurs("another replica took this run over")
+
+    async def _still_present(self) -> None:
         if self.store.present(self.config.owner) is not False:
             return
         deadline = self.clock.now() + timedelta(seconds=self.config.owner_grace_s / 2)

@@ -20,8 +20,9 @@ Speaking to the bot the way Slack does:
   server; ``socket_send`` delivers an envelope and waits for the ack.
 
 Run alone with ``python -m bot.emulator --demo`` (prints its URLs and tokens as
-one JSON line); another process can seed it with ``POST /_emulator/seed`` and
-read counters at ``GET /_emulator/stats``.
+one JSON line); another process can seed it with ``POST /_emulator/seed``,
+inject faults with ``POST /_emulator/faults`` and read counters at
+``GET /_emulator/stats``.
 
 Shapes follow Slack's documented payloads, and it refuses what Slack refuses
 at the limits in ``bot.slack.ids``. Known simplifications: one bot and

@@ -2,7 +2,9 @@
 
 It prints one JSON line (its URLs, tokens and signing secret, and with
 ``--demo`` the ids of the seeded people and channels) for a parent process
-to read; benchmarks/ack.py and benchmarks/burst.py start it this way.
+to read; the benchmarks start it this way (benchmarks/processes.py). Another
+process seeds it (``POST /_emulator/seed``), injects faults
+(``POST /_emulator/faults``) and reads counters (``GET /_emulator/stats``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from bot.emulator.server import SlackEmulator
 
 async def _serve(args: argparse.Namespace) -> None:
     emulator = SlackEmulator(
-        rate_limit_per_channel=args.rate_limit_per_channel, rate_limit_burst=args.rate_limit_burst
+        rate_limit_per_channel=args.rate_limit_per_channel,
+        rate_limit_burst=args.rate_limit_burst,
+        post_latency=args.post_latency,
     )
     await emulator.start(args.host, args.port)
     seeded = emulator.seed_demo() if args.demo else {}
@@ -48,6 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", action="store_true", help="seed two users and two channels")
     parser.add_argument("--rate-limit-per-channel", type=float, default=None)
     parser.add_argument("--rate-limit-burst", type=int, default=1)
+    parser.add_argument(
+        "--post-latency", type=float, default=0.0, help="seconds each chat.postMessage takes"
+    )
     args = parser.parse_args(argv)
     asyncio.run(_serve(args))
 

@@ -2,14 +2,17 @@
 
 Routes: ``/api/{method}`` (webapi.py, conversations.py), ``/link/`` (Socket
 Mode, socket_mode.py), ``/response/{rid}`` (responses.py), and the admin
-endpoints another process uses: ``POST /_emulator/seed`` and
-``GET /_emulator/stats``. Also the lifecycle: ``start``, ``stop``, ``api_url``.
+endpoints another process uses: ``POST /_emulator/seed``,
+``GET /_emulator/stats``, and ``POST``/``GET /_emulator/faults`` (inject
+faults, see what is still queued). Also the lifecycle: ``start``, ``stop``,
+``api_url``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -39,6 +42,7 @@ class SlackEmulator(
         team_domain: str = "tock-dev",
         rate_limit_per_channel: float | None = None,
         rate_limit_burst: int = 1,
+        post_latency: float = 0.0,
         bot_scopes: Iterable[str] = MANIFEST_BOT_SCOPES,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -52,6 +56,7 @@ class SlackEmulator(
             team_domain=team_domain,
             rate_limit_per_channel=rate_limit_per_channel,
             rate_limit_burst=rate_limit_burst,
+            post_latency=post_latency,
             bot_scopes=bot_scopes,
             monotonic=monotonic,
             wall=wall,
@@ -66,6 +71,8 @@ class SlackEmulator(
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_post("/_emulator/seed", self._handle_seed)
         app.router.add_get("/_emulator/stats", self._handle_stats)
+        app.router.add_post("/_emulator/faults", self._handle_inject_faults)
+        app.router.add_get("/_emulator/faults", self._handle_faults)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -107,5 +114,59 @@ class SlackEmulator(
             {
                 "ratelimited": self.ratelimited,
                 "messages": sum(len(m) for m in self.messages.values()),
+                "in_flight": self.in_flight,
             }
         )
+
+    async def _handle_inject_faults(self, request: web.Request) -> web.Response:
+        """Queue faults: one object, or a list, of ``inject_fault``'s arguments and ``method``.
+
+        Answers 400 (and queues none of them) when one is not such an object.
+        """
+        try:
+            spec = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="the body must be JSON") from None
+        specs = spec if isinstance(spec, list) else [spec]
+        problems = [p for s in specs if (p := _fault_problem(s))]
+        if problems:
+            raise web.HTTPBadRequest(text="; ".join(problems))
+        for fields in specs:
+            self.inject_fault(**fields)
+        return await self._handle_faults(request)
+
+    async def _handle_faults(self, request: web.Request) -> web.Response:
+        """Faults still queued and faults applied so far, per method."""
+        return web.json_response(
+            {"pending": self.pending_faults(), "served": dict(self.faults_served)}
+        )
+
+
+# What ``POST /_emulator/faults`` accepts: ``inject_fault``'s arguments and their types.
+_FAULT_FIELDS: dict[str, tuple[type, ...]] = {
+    "method": (str,),
+    "times": (int,),
+    "after": (int,),
+    "error": (str, type(None)),
+    "status": (int,),
+    "after_effect": (bool,),
+    "retry_after": (int, type(None)),
+    "delay": (int, float),
+    "drop": (bool,),
+}
+
+
+def _fault_problem(fields: Any) -> str | None:
+    """Why ``fields`` cannot be passed to ``inject_fault`` (None when it can)."""
+    if not isinstance(fields, dict) or "method" not in fields:
+        return "each fault must be an object with a 'method'"
+    for name, value in fields.items():
+        kinds = _FAULT_FIELDS.get(name)
+        if kinds is None:
+            return f"unknown fault field {name!r}"
+        wrong_bool = isinstance(value, bool) and bool not in kinds  # True is an int too
+        if wrong_bool or not isinstance(value, kinds):
+            return f"{name} must be {' or '.join(k.__name__ for k in kinds)}"
+        if not isinstance(value, bool) and isinstance(value, int | float) and value < 0:
+            return f"{name} must not be negative"
+    return None

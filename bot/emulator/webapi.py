@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.emulator.faults import FaultInjection
+from bot.emulator.faults import DroppedConnection, FaultInjection
 from bot.emulator.records import ApiError, Channel, Ephemeral, Handler, Params, User
 from bot.slack.ids import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
 from bot.slack.scopes import BOT_SCOPES
@@ -70,6 +70,13 @@ def _without_token(params: Params) -> Params:
     return {k: v for k, v in params.items() if k != "token"}
 
 
+def _hang_up(request: web.Request) -> web.Response:
+    """Close the connection without an answer; the response returned is never written."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response()
+
+
 def _read_metadata(params: Params) -> dict[str, Any] | None:
     if "metadata" not in params:
         return None
@@ -118,6 +125,8 @@ class WebApi(FaultInjection):
             body = await self._call_with_faults(method, params, self._methods[method])
         except ApiError as e:
             return self._error_response(method, e, headers)
+        except DroppedConnection:
+            return _hang_up(request)
         return web.json_response({"ok": True, **body}, headers=headers)
 
     def _error_response(

@@ -176,6 +176,12 @@ class Database:
         held = [not s.lost for s in self._subscriptions if s.presence == owner]
         return any(held) if held else None
 
+    def presence_epoch(self, owner: str) -> int | None:
+        """How often `owner`'s presence lock was taken (it moves when taken back
+        after a loss: meanwhile another replica may have taken its runs over)."""
+        epochs = [s.epoch for s in self._subscriptions if s.presence == owner]
+        return max(epochs) if epochs else None
+
 
 def presence_lock(function: str, owner: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
     """`function(key)` for `owner`'s presence lock (pg_try_advisory_lock and kin).
@@ -197,6 +203,7 @@ class _Subscription:
         self._engine = engine
         self._callback = callback
         self.presence = presence
+        self.epoch = 0  # connections made: 1 after the first
         self._conn: AsyncConnection | None = None
         self._driver: Any = None
         self._renewing = asyncio.Lock()
@@ -219,6 +226,7 @@ class _Subscription:
                 await conn.close()
                 raise
         self._conn, self._driver, self.lost = conn, driver, False
+        self.epoch += 1
 
     async def renew(self) -> None:
         """Subscribe again if still lost; a failure waits for the next transaction."""

@@ -26,7 +26,7 @@ async def test_the_standalone_emulator_serves_and_can_be_seeded(http: aiohttp.Cl
         await client.chat_postMessage(channel=ops, text="hello")
         await client.chat_postMessage(channel=settings["general"], text="hello")
         async with http.get(f"{settings['base_url']}/_emulator/stats") as response:
-            assert await response.json() == {"ratelimited": 0, "messages": 2}
+            assert await response.json() == {"ratelimited": 0, "messages": 2, "in_flight": 0}
     finally:
         child.terminate()
         await child.wait()
