@@ -28,16 +28,14 @@ import asyncio
 import json
 import logging
 import math
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from benchmarks.processes import emulator_process, emulator_stats, seed_channels
 from bot.slack.delivery import Limits, Sender
 
 
@@ -61,6 +59,11 @@ def sender_limits(channels: int, rate: float) -> Limits:
     )
 
 
+def limit_flags(rate: float) -> tuple[str, ...]:
+    """The emulator's flags: ``rate`` messages per second per channel, a burst of 1."""
+    return ("--rate-limit-per-channel", str(rate), "--rate-limit-burst", "1")
+
+
 async def fire(sender: Sender, channels: list[str], runs: int) -> float:
     """Post every run at once; return the seconds until the last one landed."""
     started = time.perf_counter()
@@ -71,28 +74,6 @@ async def fire(sender: Sender, channels: list[str], runs: int) -> float:
         )
     )
     return time.perf_counter() - started
-
-
-@asynccontextmanager
-async def emulator_process(rate: float) -> AsyncIterator[dict[str, str]]:
-    """``python -m bot.emulator`` in a child process; yields its settings line."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "bot.emulator", "--rate-limit-per-channel", str(rate), "--rate-limit-burst", "1"),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert child.stdout is not None
-        yield json.loads(await child.stdout.readline())
-    finally:
-        child.terminate()
-        await child.wait()
-
-
-async def seed_channels(http: aiohttp.ClientSession, base_url: str, count: int) -> list[str]:
-    spec = {"channels": [{"name": f"c{i}"} for i in range(count)]}
-    async with http.post(f"{base_url}/_emulator/seed", json=spec) as response:
-        return list((await response.json())["channels"])
 
 
 async def tally(client: AsyncWebClient, channels: list[str], runs: int) -> dict[str, int]:
@@ -109,18 +90,14 @@ async def tally(client: AsyncWebClient, channels: list[str], runs: int) -> dict[
     }
 
 
-async def stats(http: aiohttp.ClientSession, base_url: str) -> dict[str, Any]:
-    async with http.get(f"{base_url}/_emulator/stats") as response:
-        return dict(await response.json())
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=args.connections)
     async with (
-        emulator_process(args.rate) as settings,
+        emulator_process(*limit_flags(args.rate)) as settings,
         aiohttp.ClientSession(connector=connector) as http,
     ):
-        channels = await seed_channels(http, settings["base_url"], args.channels)
+        names = [f"c{i}" for i in range(args.channels)]
+        channels = await seed_channels(http, settings["base_url"], names)
         client = AsyncWebClient(
             token=settings["bot_token"], base_url=settings["api_url"], session=http
         )
@@ -128,7 +105,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         sender = Sender(client, limits=limits, permalinks=not args.no_permalinks)
         seconds = await fire(sender, channels, args.runs)
         counts = await tally(client, channels, args.runs)
-        served = await stats(http, settings["base_url"])
+        served = await emulator_stats(http, settings["base_url"])
     per_channel = math.ceil(args.runs / args.channels)
     return {
         **counts,

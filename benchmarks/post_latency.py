@@ -36,20 +36,23 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
 
-from benchmarks.ack import READY_LINE, free_port
 from benchmarks.fire_latency import Database
+from benchmarks.processes import (
+    bot_process,
+    emulator_process,
+    emulator_stats,
+    landed,
+    seed_channels,
+)
 from scheduler.records import ScheduleSpec
 from scheduler.store import Store
 from scheduler.triggers import BoundedTrigger, CronTrigger
@@ -78,26 +81,6 @@ def first_slot(now: datetime, lead: float) -> datetime:
     return minute if minute >= earliest else minute + timedelta(minutes=1)
 
 
-@asynccontextmanager
-async def emulator_process() -> AsyncIterator[dict[str, str]]:
-    """``python -m bot.emulator`` in a child process; yields its settings line."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.emulator", stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert child.stdout is not None
-        yield json.loads(await child.stdout.readline())
-    finally:
-        child.terminate()
-        await child.wait()
-
-
-async def seed_channels(http: aiohttp.ClientSession, base_url: str, count: int) -> list[str]:
-    spec = {"channels": [{"name": f"latency-{i}"} for i in range(count)]}
-    async with http.post(f"{base_url}/_emulator/seed", json=spec) as response:
-        return list((await response.json())["channels"])
-
-
 async def create_schedules(url: str, channels: list[str], start: datetime, minutes: int) -> None:
     """One every-minute message schedule per channel, for ``minutes`` slots from ``start``."""
     trigger = BoundedTrigger(CronTrigger("* * * * *", "UTC"), start=start, count=minutes)
@@ -117,71 +100,6 @@ async def create_schedules(url: str, channels: list[str], start: datetime, minut
         await store.create_schedules(specs, datetime.now(UTC))
     finally:
         await store.close()
-
-
-@asynccontextmanager
-async def bot_process(
-    settings: dict[str, str], db_url: str, directory: str, extra: dict[str, str], logs: IO[str]
-) -> AsyncIterator[None]:
-    """`tock run` in HTTP mode against the emulator; returns once it is running."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "TOCK_"))}
-    env |= {
-        "SLACK_BOT_TOKEN": settings["bot_token"],
-        "SLACK_SIGNING_SECRET": settings["signing_secret"],
-        "SLACK_API_URL": settings["api_url"],
-        "TOCK_HOST": "127.0.0.1",
-        "TOCK_PORT": str(free_port()),
-        "TOCK_DATABASE_URL": db_url,
-        "TOCK_LOG_LEVEL": "INFO",
-        **extra,
-    }
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=directory,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert child.stderr is not None
-    ready = asyncio.Event()
-    reader = asyncio.create_task(_read_logs(child.stderr, ready, logs))
-    try:
-        started = asyncio.ensure_future(ready.wait())
-        await asyncio.wait({reader, started}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
-        started.cancel()
-        if not ready.is_set():
-            raise RuntimeError("the bot did not start; run `tock run` by hand to see why")
-        yield
-    finally:
-        child.terminate()
-        await child.wait()
-        reader.cancel()
-
-
-async def _read_logs(stream: asyncio.StreamReader, ready: asyncio.Event, logs: IO[str]) -> None:
-    """Watch for the start line; keep the pipe drained so the bot never blocks."""
-    async for raw in stream:
-        line = raw.decode(errors="replace")
-        logs.write(line)
-        if READY_LINE in line:
-            ready.set()
-
-
-async def landed(
-    http: aiohttp.ClientSession, api_url: str, token: str, channels: list[str]
-) -> list[dict[str, Any]]:
-    """Every message in ``channels``, read back through conversations.history."""
-    messages: list[dict[str, Any]] = []
-    headers = {"Authorization": f"Bearer {token}"}
-    for channel in channels:
-        params = {"channel": channel, "limit": "999"}
-        async with http.get(
-            f"{api_url}conversations.history", params=params, headers=headers
-        ) as response:
-            messages += (await response.json())["messages"]
-    return messages
 
 
 def _stats(values: list[float]) -> dict[str, float | None]:
@@ -221,7 +139,8 @@ async def run(args: argparse.Namespace, logs: IO[str]) -> dict[str, Any]:
             emulator_process() as settings,
             aiohttp.ClientSession() as http,
         ):
-            channels = await seed_channels(http, settings["base_url"], args.schedules)
+            names = [f"latency-{i}" for i in range(args.schedules)]
+            channels = await seed_channels(http, settings["base_url"], names)
             start = first_slot(datetime.now(UTC), args.lead)
             await create_schedules(db_url, channels, start, args.minutes)
             async with bot_process(settings, db_url, directory, extra, logs):
@@ -230,8 +149,7 @@ async def run(args: argparse.Namespace, logs: IO[str]) -> dict[str, Any]:
                 last = start + timedelta(minutes=args.minutes - 1)
                 await asyncio.sleep((last - datetime.now(UTC)).total_seconds() + GRACE_S)
             messages = await landed(http, settings["api_url"], settings["bot_token"], channels)
-            async with http.get(f"{settings['base_url']}/_emulator/stats") as response:
-                served = await response.json()
+            served = await emulator_stats(http, settings["base_url"])
     result = measure(messages, args.schedules * args.minutes)
     head = {"schedules": args.schedules, "minutes": args.minutes, "db": args.db}
     return head | result | {"ratelimited": served["ratelimited"], "env": extra}

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(SLACK_API_URL, validation_alias="SLACK_API_URL")
     # The ceiling of the adaptive workspace-wide post cap (bot.slack.pacing): 429s lower it.
     slack_posts_per_s: float = Field(50.0, gt=0, validation_alias="TOCK_SLACK_POSTS_PER_S")
+    # Seconds before a schedule's slot to open connections for its posts (bot.slack.warmup); 0: off.
+    slack_warmup_s: float = Field(2.0, ge=0, le=10, validation_alias="TOCK_SLACK_WARMUP_S")
 
     # Runs in flight at once per process. Most wait on Slack, not the CPU, and a
     # minute's posts should not queue behind each other's finish writes.

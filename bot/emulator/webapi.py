@@ -30,6 +30,7 @@ APP_TOKEN_SCOPES = ("connections:write",)
 
 # Web API errors that are answered before a method runs.
 _BOT_ONLY = "not_allowed_token_type"
+_NO_AUTH = frozenset({"api.test"})  # methods Slack answers without a token
 
 
 def _as_json(value: Any, error: str) -> Any:
@@ -101,6 +102,7 @@ class WebApi(FaultInjection):
         self.calls: deque[tuple[str, Params]] = deque(maxlen=10_000)  # recent, for tests
         self.ratelimited = 0  # HTTP 429 answers served, by any cause
         self._methods: dict[str, Handler] = {
+            "api.test": self._api_test,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -119,6 +121,9 @@ class WebApi(FaultInjection):
             self.calls.append((method, _without_token(params)))
             if method not in self._methods:
                 raise ApiError("unknown_method")
+            if method in _NO_AUTH:  # as Slack: it checks the connection, not the caller
+                params.pop("token", None)
+                return web.json_response({"ok": True, **await self._methods[method](params)})
             token = self._authenticate(method, request.headers.get("Authorization", ""), params)
             scopes = self.bot_scopes if token == self.bot_token else APP_TOKEN_SCOPES
             headers["x-oauth-scopes"] = ",".join(scopes)  # as Slack reports a token's grants
@@ -202,6 +207,9 @@ class WebApi(FaultInjection):
                 "invalid_blocks", errors=errors, response_metadata={"messages": messages}
             )
         return text, blocks
+
+    async def _api_test(self, params: Params) -> dict[str, Any]:
+        return {"args": params} if params else {}
 
     async def _auth_test(self, params: Params) -> dict[str, Any]:
         return {

@@ -176,6 +176,7 @@ class SlackJobs:
             blocks=blocks,
             idempotency_key=ctx.idempotency_key,
             check_existing=ctx.outcome_unknown,
+            before_send=ctx.still_ours,  # a replica cut off from Postgres posts nothing
         )
         return result.permalink or f"{result.channel}/{result.ts}"
 

@@ -10,10 +10,12 @@ Every post of the bot goes through ``Sender.post``:
    (``channel_rate`` with ``channel_burst``) whose next slot counts from the
    moment Slack *answered* the previous post: Slack measures the gap when a
    request arrives, somewhere between our send and its answer, so only the
-   answer is a safe anchor whatever the latency. Then a workspace-wide cap,
-   served first come, first served, that adapts (`bot.slack.pacing`): it
-   starts at ``workspace_rate`` (``TOCK_SLACK_POSTS_PER_S``), halves on a 429
-   and creeps back up after a quiet period.
+   answer is a safe anchor whatever the latency (anchored on the send, a
+   10,000-post burst into strict channels drew 18-71 429s, and each one
+   pauses every channel). Then a workspace-wide cap, served first come,
+   first served, that adapts (`bot.slack.pacing`): it starts at
+   ``workspace_rate`` (``TOCK_SLACK_POSTS_PER_S``), halves on a 429 and
+   creeps back up after a quiet period.
 3. 429. Slack rate-limits per method, so a ``Retry-After`` pauses
    chat.postMessage for every channel until it passes. The refused post did not
    land, so it is retried, up to a budget.
@@ -28,7 +30,10 @@ Every post of the bot goes through ``Sender.post``:
    chat.getPermalink answers. A call per post would hold each run after its
    post for no news. Without the URL (auth.test failed) the link is None: the
    post landed either way.
-6. Errors. Slack's answers become `PermanentDeliveryError` (do not retry) or
+6. Sending. chat.postMessage goes through `bot.slack.api.PostMessage`, the
+   request's fixed parts built once per Sender: a burst is CPU-bound, and
+   slack_sdk rebuilds them for every call.
+7. Errors. Slack's answers become `PermanentDeliveryError` (do not retry) or
    `TransientDeliveryError` (retry later), classified once in `bot.slack.api`.
    A post whose outcome is unknown (5xx, dropped connection) is never re-sent
    here: that is the run's retry, with ``check_existing=True``.
@@ -53,6 +58,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.api import (
     SLACK_ERRORS,
     PermanentDeliveryError,
+    PostMessage,
     TransientDeliveryError,
     classified,
     classify,
@@ -168,6 +174,7 @@ class Sender:
         # keeps the caller's client (and its session) as it was.
         self._client = copy.copy(client)
         self._client.retry_handlers = []
+        self._post_message = PostMessage(self._client)  # the hot path, assembled once
         self._limits = limits or Limits()
         self._clock = clock
         self._sleep = sleep
@@ -186,6 +193,8 @@ class Sender:
         self.failed_permanent = 0
         self.failed_transient = 0
         self.permalink_failures = 0
+        self._in_flight = 0  # chat.postMessage requests awaiting Slack's answer
+        self._peak = 0  # the most in flight at once since `take_peak`
 
     @property
     def workspace_rate(self) -> float:
@@ -197,6 +206,15 @@ class Sender:
         """How often a 429 lowered the workspace cap."""
         return self._cap.decreases
 
+    def take_peak(self) -> int:
+        """The most posts in flight at once since the last call (0: none was sent).
+
+        What a burst needed in connections: the warm-up (`bot.slack.warmup`)
+        opens that many before the next one.
+        """
+        peak, self._peak = self._peak, self._in_flight
+        return peak
+
     async def post(
         self,
         channel: str,
@@ -206,17 +224,21 @@ class Sender:
         thread_ts: str | None = None,
         idempotency_key: str | None = None,
         check_existing: bool = False,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> PostResult:
         """Post ``text`` (and ``blocks``) to ``channel``, split if needed.
 
         ``check_existing`` (with a key) first looks for messages of this key
         already in the channel and posts only what is missing.
+        ``before_send`` is awaited right before each request goes out, after
+        any wait for its turn: it may raise to stop the post (a run whose
+        replica lost its hold on it, `RunContext.still_ours`).
         """
         parts = plan_parts(text, blocks)
         look_for = idempotency_key if check_existing else None
         try:
             channel_id, stamps, found = await self._deliver(
-                channel, parts, thread_ts, idempotency_key, look_for
+                channel, parts, thread_ts, idempotency_key, look_for, before_send
             )
         except PermanentDeliveryError:
             self.failed_permanent += 1
@@ -237,6 +259,7 @@ class Sender:
         thread_ts: str | None,
         key: str | None,
         look_for: str | None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[str, list[str], bool]:
         """Post the parts not yet landed, in order; return channel id, ts's, found."""
         lane = self._lanes.get(channel) or self._lanes.setdefault(channel, _Lane(self._limits))
@@ -250,7 +273,7 @@ class Sender:
                 fields = self._fields(part, thread_ts or (stamps[0] if stamps else None))
                 if key is not None:
                     fields["metadata"] = _run_metadata(key, number, len(parts))
-                data = await self._send(lane, channel, fields)
+                data = await self._send(lane, channel, fields, before_send)
                 channel = str(data.get("channel") or channel)
                 stamps.append(str(data["ts"]))
         return channel, stamps, 0 in landed
@@ -266,13 +289,23 @@ class Sender:
 
     # ---- pacing and sending ----------------------------------------------
 
-    async def _send(self, lane: _Lane, channel: str, fields: dict[str, Any]) -> dict[str, Any]:
+    async def _send(
+        self,
+        lane: _Lane,
+        channel: str,
+        fields: dict[str, Any],
+        before_send: Callable[[], Awaitable[None]] | None = None,
+    ) -> dict[str, Any]:
         """One chat.postMessage, re-sent after each 429 (it did not land)."""
         refusals = 0
         while True:
             await self._take_turn(lane)
+            if before_send is not None:
+                await before_send()
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
             try:
-                response = await self._client.chat_postMessage(channel=channel, **fields)
+                data = await self._post_message(channel=channel, **fields)
             except SlackApiError as error:
                 lane.pacer.settle(self._clock())
                 refusals += 1
@@ -281,9 +314,11 @@ class Sender:
                 continue
             except (aiohttp.ClientError, OSError) as error:
                 raise network_error("chat.postMessage", channel, error) from error
+            finally:
+                self._in_flight -= 1
             lane.pacer.settle(self._clock())
             self.sent += 1
-            return response.data if isinstance(response.data, dict) else {}
+            return data
 
     def _pause_for_429(self, channel: str, error: SlackApiError, refusals: int) -> None:
         """Pause chat.postMessage for a 429 (within budget); raise for anything else."""

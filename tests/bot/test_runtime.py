@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot import runtime
 from bot.emulator import SlackEmulator
 from bot.runtime import _until_stopped, running_bot
 from scheduler.clock import VirtualClock
@@ -184,3 +186,17 @@ class _Body:
     def __init__(self, body: dict[str, Any]) -> None:
         self.text = body.get("text", "")
         self.blocks = body.get("blocks")
+
+
+async def test_a_slack_call_slower_than_the_client_timeout_gives_up_at_that_timeout(
+    emulator: SlackEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # slack_sdk ignores its `timeout` when handed a session; the session must carry it,
+    # or a hung call holds its run (and the channel's posts behind it) for aiohttp's 5 min.
+    monkeypatch.setattr(runtime, "SLACK_HTTP_TIMEOUT_S", 0.5)
+    emulator.inject_fault("users.info", error=None, delay=2.0)
+    async with running_bot(bot_settings(emulator, tmp_path), clock=virtual_clock()) as bot:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await bot.deps.client.users_info(user=emulator.user("alice").id)
+        assert time.monotonic() - started < 1.5

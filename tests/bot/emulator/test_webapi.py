@@ -27,6 +27,14 @@ async def test_auth_test_names_the_bot(slack_client: AsyncWebClient, emulator: S
     assert response["team_id"] == emulator.team.id
 
 
+async def test_api_test_answers_without_a_token(
+    http: aiohttp.ClientSession, emulator: SlackEmulator
+):
+    """As Slack's: it checks the connection (the bot's warm-up uses it), not the caller."""
+    async with http.get(f"{emulator.api_url}api.test", params={"hello": "x"}) as response:
+        assert await response.json() == {"ok": True, "args": {"hello": "x"}}
+
+
 def test_the_default_scopes_are_the_manifests():
     text = MANIFEST.read_text()
     bot_scopes = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]

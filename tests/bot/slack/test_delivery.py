@@ -15,7 +15,7 @@ from bot.emulator import Message, SlackEmulator
 from bot.slack.api import PermanentDeliveryError, TransientDeliveryError
 from bot.slack.delivery import Limits, Sender
 from bot.slack.ids import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
-from scheduler.errors import PermanentJobError, TransientJobError
+from scheduler.errors import NotOurs, PermanentJobError, TransientJobError
 from tests.slack_fixtures import EmulatorFactory, FastTime
 
 STRICT = Limits(channel_rate=1.0, channel_burst=1, workspace_rate=1_000, workspace_burst=1_000)
@@ -77,6 +77,26 @@ async def test_a_post_lands_with_its_run_key(
         "event_payload": {"run_key": "run-1", "part": 0, "parts": 1},
     }
     assert (sender.sent, sender.posts) == (1, 1)
+
+
+async def test_before_send_is_asked_after_the_wait_for_a_turn_and_may_stop_the_post(
+    emulator: SlackEmulator, http: aiohttp.ClientSession, fast_time: FastTime
+):
+    """A run queued behind others in its channel asks, when its turn comes,
+    whether it may still act (its replica may have lost its hold meanwhile)."""
+    sender = sender_for(emulator, http, fast_time)
+    asked: list[int] = []
+
+    async def still_ours() -> None:
+        asked.append(len(emulator.history("general")))
+        if len(asked) > 1:
+            raise NotOurs("this replica lost its database session before acting")
+
+    await sender.post("general", "first", before_send=still_ours)
+    with pytest.raises(NotOurs):
+        await sender.post("general", "second", before_send=still_ours)
+    assert asked == [0, 1]  # asked right before each request, after the one before landed
+    assert [m.text for m in emulator.history("general")] == ["first"]
 
 
 async def test_pacing_alone_keeps_a_strict_channel_free_of_429(
