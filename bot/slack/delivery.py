@@ -46,7 +46,7 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -305,7 +305,7 @@ class Sender:
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
             try:
-                data = await self._post_message(channel=channel, **fields)
+                data = await _seen_through(self._post_message(channel=channel, **fields))
             except SlackApiError as error:
                 lane.pacer.settle(self._clock())
                 refusals += 1
@@ -427,3 +427,25 @@ class Sender:
         call = fetch(channel=channel, include_all_metadata=True, limit=LOOKUP_PAGE, **kwargs)
         async with classified("history lookup", channel):
             return await collect(call, "messages", LOOKUP_DEPTH)
+
+
+async def _seen_through(request: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """Await a request that may be on its way to Slack; if the caller is
+    cancelled meanwhile (shutdown, a lost lease, a run timeout), wait for the
+    request to end (the session's timeout bounds it) before passing the
+    cancellation on. So the run's retry, which looks for the landed post
+    first, runs after this post landed or failed, never while it is in the air.
+    """
+    sending = asyncio.ensure_future(request)
+    sending.add_done_callback(_retrieved)
+    try:
+        return await asyncio.shield(sending)
+    except asyncio.CancelledError:
+        await asyncio.wait({sending})  # a second cancellation stops this wait too
+        raise
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark a request's error as seen: after a cancellation it is the retry's to find."""
+    if not task.cancelled():
+        task.exception()

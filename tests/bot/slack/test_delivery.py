@@ -434,3 +434,25 @@ async def test_the_callers_client_keeps_its_retry_handlers(emulator: SlackEmulat
     handlers = list(client.retry_handlers)
     Sender(client)
     assert client.retry_handlers == handlers
+
+
+async def test_a_cancelled_run_waits_for_its_post_in_the_air_before_it_stops(
+    emulator: SlackEmulator, http: aiohttp.ClientSession, fast_time: FastTime
+):
+    """Stopped (shutdown, lost lease, timeout) mid-request, the post still lands,
+    and only then does the cancellation go on: the retry that looks for it finds it."""
+    sender = sender_for(emulator, http, fast_time)
+    emulator.inject_fault("chat.postMessage", error=None, delay=0.2)  # a slow answer
+    posting = asyncio.create_task(sender.post("general", "digest", idempotency_key="run-9"))
+    async with asyncio.timeout(5):
+        while True:  # the request has reached Slack
+            if any(method == "chat.postMessage" for method, _ in emulator.calls):
+                break
+            await asyncio.sleep(0.01)
+    posting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await posting
+    [message] = emulator.history("general")  # landed before the cancellation went on
+    assert message.text == "digest"
+    retry = await sender.post("general", "digest", idempotency_key="run-9", check_existing=True)
+    assert retry.duplicate_of_existing and len(emulator.history("general")) == 1
