@@ -14,6 +14,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -110,17 +111,31 @@ async def drop_postgres(url: str) -> None:
     await _admin(f"DROP DATABASE IF EXISTS {sa.make_url(url).database} WITH (FORCE)")
 
 
+@asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    """`fresh_postgres_url`, dropped on the way out."""
+    url = await fresh_postgres_url()
+    try:
+        yield url
+    finally:
+        await drop_postgres(url)
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A URL to a fresh, migrated Postgres database of this test's own."""
+    async with fresh_postgres() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A URL to an empty, migrated database of each kind."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'tock.db'}"
         return
-    url = await fresh_postgres_url()
-    try:
+    async with fresh_postgres() as url:
         yield url
-    finally:
-        await drop_postgres(url)
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from tests.bot.harness import (
     settle,
     slash_answer,
 )
-from tests.conftest import drop_postgres, fresh_postgres_url
 from tests.fakes.database import DatabaseOutage, postgres_down
 
 TOLD = "can't reach my database"
@@ -158,15 +157,6 @@ async def test_a_connection_lost_while_recording_a_run_neither_loses_nor_repeats
 
 
 # -- a real Postgres outage ---------------------------------------------------------------
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    url = await fresh_postgres_url()
-    try:
-        yield url
-    finally:
-        await drop_postgres(url)
 
 
 @pytest.mark.postgres

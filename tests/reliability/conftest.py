@@ -20,7 +20,7 @@ import pytest
 
 import tests.conftest as shared
 from benchmarks.processes import kill_all
-from tests.conftest import REQUIRE_PG, drop_postgres, fresh_postgres_url
+from tests.conftest import REQUIRE_PG, fresh_postgres
 from tests.reliability.private_postgres import PrivatePostgres, find_bindir, why_unusable
 
 
@@ -33,11 +33,8 @@ def _no_processes_left() -> Iterator[None]:
 @pytest.fixture
 async def shared_postgres() -> AsyncIterator[str]:
     """A fresh, migrated database on the shared test Postgres."""
-    url = await fresh_postgres_url()
-    try:
+    async with fresh_postgres() as url:
         yield url
-    finally:
-        await drop_postgres(url)
 
 
 @pytest.fixture

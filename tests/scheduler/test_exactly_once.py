@@ -21,21 +21,18 @@ from scheduler.clock import SystemClock
 from scheduler.records import ScheduleSpec
 from scheduler.store import Store
 from scheduler.triggers import OnceTrigger
-from tests.conftest import drop_postgres, fresh_postgres_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 SLOTS = 500
 
 
 @pytest.fixture
-async def pg_store() -> AsyncIterator[Store]:
-    url = await fresh_postgres_url()
-    store = await Store.open(url)
+async def pg_store(pg_url: str) -> AsyncIterator[Store]:
+    store = await Store.open(pg_url)
     try:
         yield store
     finally:
         await store.close()
-        await drop_postgres(url)
 
 
 class Workers:

@@ -19,7 +19,6 @@ from scheduler.store import Store
 from scheduler.store.leases import GONE
 from scheduler.store.models import replicas, schedule_runs
 from scheduler.triggers import OnceTrigger
-from tests.conftest import drop_postgres, fresh_postgres_url
 from tests.scheduler.harness import Harness, build
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -28,9 +27,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def h() -> AsyncIterator[Harness]:
-    url = await fresh_postgres_url()
-    store = await Store.open(url)
+async def h(pg_url: str) -> AsyncIterator[Harness]:
+    store = await Store.open(pg_url)
     harness = build(store, VirtualClock(T0))  # started by `ghost_run`
     try:
         yield harness
@@ -38,7 +36,6 @@ async def h() -> AsyncIterator[Harness]:
         harness.gate.set()
         await harness.engine.stop()
         await store.close()
-        await drop_postgres(url)
 
 
 async def ghost_run(h: Harness, owner: str, *, listed: bool) -> int:

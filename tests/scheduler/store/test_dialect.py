@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,6 @@ from scheduler.errors import Conflict, StoreUnavailable
 from scheduler.records import ScheduleSpec
 from scheduler.store import Store
 from scheduler.triggers import CronTrigger
-from tests.conftest import drop_postgres, fresh_postgres_url
 from tests.fakes.database import drop_connections, postgres_down
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -68,15 +66,6 @@ async def test_ping_answers_or_says_unavailable(store: Store) -> None:
 
 
 # -- LISTEN after a lost connection (Postgres) -----------------------------------
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    url = await fresh_postgres_url()
-    try:
-        yield url
-    finally:
-        await drop_postgres(url)
 
 
 class Wakes:

@@ -22,7 +22,6 @@ from scheduler.store.dialect import NOTIFY_CHANNEL, presence_lock
 from scheduler.store.leases import GONE
 from scheduler.store.models import replicas, schedule_runs
 from scheduler.triggers import OnceTrigger
-from tests.conftest import drop_postgres, fresh_postgres_url
 from tests.fakes.database import drop_connections
 from tests.scheduler.store.test_dialect import Wakes
 
@@ -32,16 +31,14 @@ LEASE = timedelta(seconds=30)
 
 
 @pytest.fixture
-async def stores() -> AsyncIterator[tuple[Store, Store]]:
+async def stores(pg_url: str) -> AsyncIterator[tuple[Store, Store]]:
     """Two replicas' stores on one fresh Postgres database."""
-    url = await fresh_postgres_url()
-    a, b = await Store.open(url), await Store.open(url, upgrade=False)
+    a, b = await Store.open(pg_url), await Store.open(pg_url, upgrade=False)
     try:
         yield a, b
     finally:
         await a.close()
         await b.close()
-        await drop_postgres(url)
 
 
 async def leased(store: Store, owner: str, n: int = 1, overlap: str = "skip") -> list[Run]:
